@@ -123,3 +123,12 @@ func (c *Counter) Reset() {
 	c.sent.Store(0)
 	c.received.Store(0)
 }
+
+// Locker is implemented by transceivers that can hold the card for one
+// caller across several APDUs, such as a PC/SC transaction. Clients that
+// must keep the card's security state between commands (VERIFY, then
+// COMPUTE DIGITAL SIGNATURE) take the lock when it is offered.
+type Locker interface {
+	Lock(ctx context.Context) error
+	Unlock() error
+}

@@ -92,3 +92,28 @@ func TestCounterAndRedact(t *testing.T) {
 		t.Fatal("Redact masked a READ BINARY")
 	}
 }
+
+type lockCounter struct {
+	Transceiver
+	locks, unlocks int
+}
+
+func (l *lockCounter) Lock(context.Context) error { l.locks++; return nil }
+func (l *lockCounter) Unlock() error              { l.unlocks++; return nil }
+
+func TestWrappersForwardLock(t *testing.T) {
+	inner := &lockCounter{Transceiver: TransceiverFunc(func(context.Context, []byte) ([]byte, error) { return []byte{0x90, 0}, nil })}
+	for _, w := range []Locker{&Counter{T: inner}, &Tracer{T: inner}, &Counter{T: &Tracer{T: inner}}} {
+		if err := w.Lock(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		w.Unlock()
+	}
+	if inner.locks != 3 || inner.unlocks != 3 {
+		t.Fatalf("locks %d unlocks %d", inner.locks, inner.unlocks)
+	}
+	// Without a lock underneath, locking is a no-op.
+	if err := (&Counter{T: TransceiverFunc(nil)}).Lock(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

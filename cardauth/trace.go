@@ -37,3 +37,9 @@ func Redact(command []byte) string {
 	}
 	return s
 }
+
+// Lock takes the wrapped Transceiver's lock when it offers one.
+func (t *Tracer) Lock(ctx context.Context) error { return lockInner(ctx, t.T) }
+
+// Unlock releases what Lock took.
+func (t *Tracer) Unlock() error { return unlockInner(t.T) }

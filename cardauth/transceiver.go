@@ -132,3 +132,24 @@ type Locker interface {
 	Lock(ctx context.Context) error
 	Unlock() error
 }
+
+// Lock takes the wrapped Transceiver's lock when it offers one, so counting
+// a PC/SC card keeps its transactions.
+func (c *Counter) Lock(ctx context.Context) error { return lockInner(ctx, c.T) }
+
+// Unlock releases what Lock took.
+func (c *Counter) Unlock() error { return unlockInner(c.T) }
+
+func lockInner(ctx context.Context, t Transceiver) error {
+	if l, ok := t.(Locker); ok {
+		return l.Lock(ctx)
+	}
+	return nil
+}
+
+func unlockInner(t Transceiver) error {
+	if l, ok := t.(Locker); ok {
+		return l.Unlock()
+	}
+	return nil
+}

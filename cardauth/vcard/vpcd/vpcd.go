@@ -121,8 +121,9 @@ func serveConn(ctx context.Context, conn net.Conn, card Card, log *slog.Logger) 
 	defer conn.Close()
 	card.PowerOff()
 	defer card.PowerOff()
+	r := quickAckReader{conn}
 	for {
-		payload, err := ReadFrame(conn)
+		payload, err := ReadFrame(r)
 		if err != nil {
 			return err
 		}
@@ -206,4 +207,12 @@ func WriteFrame(w io.Writer, payload []byte) error {
 	binary.BigEndian.PutUint16(b, uint16(len(payload)))
 	_, err := w.Write(append(b, payload...))
 	return err
+}
+
+// quickAckReader sets TCP_QUICKACK before every read (see QuickAck).
+type quickAckReader struct{ conn net.Conn }
+
+func (q quickAckReader) Read(b []byte) (int, error) {
+	QuickAck(q.conn)
+	return q.conn.Read(b)
 }

@@ -30,7 +30,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"demo", "card login and eKYC signature with a virtual card, verified as the server does", runDemo},
-		{"vcard", "virtual My Number Card: issue, serve over vpcd, revoke, show", runVCard},
+		{"vcard", "virtual My Number Card: issue, serve over vpcd, tap a bridge link, revoke, show", runVCard},
 	}
 }
 

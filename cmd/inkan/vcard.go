@@ -44,6 +44,7 @@ func vcardCommands() []vcardCmd {
 		{"serve", "card.json [--vpcd addr]", "plug the card into pcscd through vsmartcard vpcd", vcardServe},
 		{"revoke", "card.json [--ca dir] [--reason n] [--auth] [--sign]", "revoke the card's certificates in the test CA", vcardRevoke},
 		{"show", "card.json", "print profile, certificates and tries left", vcardShow},
+		{"tap", "card.json BRIDGE-LINK [--pin-stdin]", "answer a bridge link with the card, as a phone would", vcardTap},
 	}
 }
 

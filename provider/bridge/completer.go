@@ -1,0 +1,59 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/inkan-id/inkan/cardauth/identity"
+	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+)
+
+// Completer finishes the auth request a transaction is bound to, once the
+// card's answer is verified. The OIDC core implements it.
+//
+// CompleteCardLogin must be all or nothing: it either completes the auth
+// request and returns nil, or changes nothing and returns an error. The
+// transaction becomes done only after it returned nil; on an error the
+// transaction goes back to pending and the agent may answer again, so the
+// method may see the same binding more than once (refusing a binding that
+// is already complete is the safe answer). Return an error wrapping
+// ErrBindingGone when the auth request no longer exists: the transaction
+// then fails for good instead of inviting a retry.
+type Completer interface {
+	CompleteCardLogin(ctx context.Context, binding string, login CardLogin) error
+}
+
+// CompleterFunc adapts a function to Completer.
+type CompleterFunc func(ctx context.Context, binding string, login CardLogin) error
+
+// CompleteCardLogin calls f.
+func (f CompleterFunc) CompleteCardLogin(ctx context.Context, binding string, login CardLogin) error {
+	return f(ctx, binding, login)
+}
+
+// ErrBindingGone is wrapped by Completer errors that mean the auth request
+// expired or was cancelled; the transaction then fails with code expired.
+var ErrBindingGone = errors.New("bridge: auth request no longer exists")
+
+// CardLogin is a verified card answer.
+type CardLogin struct {
+	// TxID is the card transaction id.
+	TxID string
+	// Purpose is what the card signed for.
+	Purpose protocol.Purpose
+	// Card identifies the certificate (issuer key id + serial): the key
+	// an account is bound to.
+	Card identity.CardID
+	// Certificate is the verified end-entity certificate (DER).
+	Certificate []byte
+	// SoftFailed is set when revocation status was unavailable and the
+	// verifier's bounded soft-fail let the login through; it must show in
+	// acr and the audit log (design.md rule 6).
+	SoftFailed bool
+	// Attributes are the basic four attributes of a signature certificate
+	// (purpose sign only; nil for auth). Personal data: encrypt at rest.
+	Attributes *identity.Attributes
+	// VerifiedAt is when the answer was verified: the auth_time.
+	VerifiedAt time.Time
+}

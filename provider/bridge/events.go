@@ -1,0 +1,101 @@
+package bridge
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+)
+
+// serveEvents handles GET /bridge/v1/tx/{id}/events: server-sent events,
+// each a protocol.Status as JSON in the data field of an unnamed
+// ("message") event. The first event is the current status; another
+// follows each change. The stream ends after a final state, or once the
+// transaction can no longer change, or when the page goes away. Pages
+// close their EventSource on a final state (otherwise the browser
+// reconnects and receives the final state again).
+//
+// It polls the store rather than subscribing: both backends serve a small
+// Get cheaply, and polling needs nothing from them beyond Backend.
+func (s *Service) serveEvents(w http.ResponseWriter, r *http.Request, id string) {
+	ctx := r.Context()
+	st, rec, perr := s.status(ctx, id, browserToken(r))
+	if perr != nil {
+		// Plain JSON error: EventSource fails and the page falls back to
+		// polling /status, which shows the same error.
+		writeError(w, perr)
+		return
+	}
+	// The stream cannot outlive the transaction: after expiry plus a
+	// running verification's lease, nothing will change any more.
+	deadline := rec.ExpiresAt.Add(claimLease)
+	rc := http.NewResponseController(w)
+	// The server's WriteTimeout would cut a long stream; extend it to the
+	// deadline (ignored by writers that cannot).
+	_ = rc.SetWriteDeadline(time.Now().Add(deadline.Sub(s.now()) + 5*time.Second))
+
+	h := w.Header()
+	h.Set("Content-Type", protocol.EventStreamType)
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+
+	last, ok := writeEvent(w, rc, st, nil)
+	if !ok || st.State.Final() {
+		return
+	}
+	poll := time.NewTicker(pollInterval)
+	defer poll.Stop()
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+	end := time.NewTimer(max(deadline.Sub(s.now()), 0))
+	defer end.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+			if _, err := w.Write([]byte(": keep-alive\n\n")); err != nil || rc.Flush() != nil {
+				return
+			}
+			continue
+		case <-poll.C:
+		case <-end.C:
+		}
+		rec, perr := s.load(ctx, id)
+		switch {
+		case perr != nil && perr.Code == protocol.CodeNotFound:
+			// Swept away: it can only have expired.
+			writeEvent(w, rc, protocol.Status{State: protocol.StateExpired, Error: protocol.NewError(protocol.CodeExpired)}, last)
+			return
+		case perr != nil:
+			// A passing store outage: keep the stream, try again.
+			if !s.now().Before(deadline) {
+				return
+			}
+			continue
+		}
+		st := rec.status(s.now())
+		if last, ok = writeEvent(w, rc, st, last); !ok || st.State.Final() || !s.now().Before(deadline) {
+			return
+		}
+	}
+}
+
+// writeEvent sends st unless it equals the last one sent, and returns what
+// was last sent and whether the stream is still usable.
+func writeEvent(w http.ResponseWriter, rc *http.ResponseController, st protocol.Status, last []byte) ([]byte, bool) {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return last, false
+	}
+	if bytes.Equal(b, last) {
+		return last, true
+	}
+	// json.Marshal never emits a newline, so one data line holds it all.
+	if _, err := w.Write(append(append([]byte("data: "), b...), "\n\n"...)); err != nil {
+		return last, false
+	}
+	return b, rc.Flush() == nil
+}

@@ -1,0 +1,138 @@
+package bridge
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"time"
+
+	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+)
+
+// recordVersion is written into every record so that a future layout is
+// refused instead of misread.
+const recordVersion = 1
+
+// txState is the stored state. It differs from protocol.State: "verifying"
+// is internal (pages see pending), "expired" is computed from the clock.
+type txState string
+
+const (
+	statePending   txState = "pending"
+	stateVerifying txState = "verifying"
+	stateDone      txState = "done"
+	stateFailed    txState = "failed"
+)
+
+// record is one transaction as stored (JSON, namespace "tx", key = id).
+type record struct {
+	Version     int                   `json:"v"`
+	ID          string                `json:"id"`
+	Binding     string                `json:"binding"`
+	Purpose     protocol.Purpose      `json:"purpose"`
+	Nonce       []byte                `json:"nonce"`
+	SecretHash  []byte                `json:"secret_sha256"`
+	TokenHash   []byte                `json:"token_sha256"`
+	RP          protocol.RelyingParty `json:"rp"`
+	Scopes      []string              `json:"scopes,omitempty"`
+	CreatedAt   time.Time             `json:"created_at"`
+	ExpiresAt   time.Time             `json:"expires_at"`
+	State       txState               `json:"state"`
+	Attempts    int                   `json:"attempts"`
+	Claim       string                `json:"claim,omitempty"`
+	ClaimedAt   time.Time             `json:"claimed_at,omitzero"`
+	LastError   protocol.Code         `json:"last_error,omitempty"`
+	FailCode    protocol.Code         `json:"fail_code,omitempty"`
+	CompletedAt time.Time             `json:"completed_at,omitzero"`
+}
+
+func (r *record) encode() ([]byte, error) { return json.Marshal(r) }
+
+// decodeRecord parses a stored record. A record this code cannot read is
+// an internal error, never a reason to accept an answer.
+func decodeRecord(b []byte) (*record, error) {
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, err
+	}
+	if r.Version != recordVersion {
+		return nil, errRecordVersion
+	}
+	return &r, nil
+}
+
+// claimLive reports whether an answer is being verified right now.
+func (r *record) claimLive(now time.Time) bool {
+	return r.State == stateVerifying && now.Sub(r.ClaimedAt) < claimLease
+}
+
+// phase is the state a page sees. A transaction being verified stays
+// pending past its expiry, because the answer arrived in time.
+func (r *record) phase(now time.Time) protocol.State {
+	switch {
+	case r.State == stateDone:
+		return protocol.StateDone
+	case r.State == stateFailed:
+		return protocol.StateFailed
+	case r.claimLive(now):
+		return protocol.StatePending
+	case !now.Before(r.ExpiresAt):
+		return protocol.StateExpired
+	}
+	return protocol.StatePending
+}
+
+// refusal returns the error an agent gets for a transaction that cannot
+// take an answer now, or nil when it can.
+func (r *record) refusal(now time.Time) *protocol.Error {
+	switch r.phase(now) {
+	case protocol.StateDone:
+		return protocol.NewError(protocol.CodeAlreadyUsed)
+	case protocol.StateFailed:
+		return protocol.NewError(r.failCode())
+	case protocol.StateExpired:
+		return protocol.NewError(protocol.CodeExpired)
+	}
+	if r.claimLive(now) {
+		return protocol.NewError(protocol.CodeBusy).WithRetry(true)
+	}
+	return nil
+}
+
+func (r *record) failCode() protocol.Code {
+	if r.FailCode == "" {
+		return protocol.CodeTooManyAttempts
+	}
+	return r.FailCode
+}
+
+// status is what the browser page sees.
+func (r *record) status(now time.Time) protocol.Status {
+	st := protocol.Status{State: r.phase(now), ExpiresAt: r.ExpiresAt}
+	switch st.State {
+	case protocol.StateFailed:
+		st.Error = protocol.NewError(r.failCode())
+	case protocol.StateExpired:
+		st.Error = protocol.NewError(protocol.CodeExpired)
+	case protocol.StatePending:
+		if r.LastError != "" {
+			st.Error = protocol.NewError(r.LastError).WithRetry(true)
+		}
+	}
+	return st
+}
+
+// hashSecret is what the record keeps of a secret or token.
+func hashSecret(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// secretMatches compares in constant time, so response timing tells
+// nothing about how much of a guess was right.
+func secretMatches(presented string, want []byte) bool {
+	if presented == "" || len(want) != sha256.Size {
+		return false
+	}
+	return subtle.ConstantTimeCompare(hashSecret(presented), want) == 1
+}

@@ -2,6 +2,7 @@ package bolt_test
 
 import (
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -29,14 +30,27 @@ func BenchmarkPutGetTake(b *testing.B) {
 	}
 }
 
-// BenchmarkPutGetTakeParallel shows throughput with many logins at once:
-// bbolt serializes writers, so this is bounded by fsync latency.
+// BenchmarkPutGetTakeParallel shows throughput with several logins at once
+// (one goroutine per CPU).
 func BenchmarkPutGetTakeParallel(b *testing.B) {
+	benchPutGetTakeParallel(b, 1)
+}
+
+// BenchmarkPutGetTakeParallel32 is a login burst: 32 goroutines whatever
+// the CPU count, which is what group commit is for.
+func BenchmarkPutGetTakeParallel32(b *testing.B) {
+	benchPutGetTakeParallel(b, max(1, 32/runtime.GOMAXPROCS(0)))
+}
+
+// benchPutGetTakeParallel runs the life of a code on parallelism×GOMAXPROCS
+// goroutines.
+func benchPutGetTakeParallel(b *testing.B, parallelism int) {
 	s := open(b, filepath.Join(b.TempDir(), "inkan.db"), nil)
 	ctx := b.Context()
 	val := make([]byte, 200)
 	var next atomic.Int64
 	b.ReportAllocs()
+	b.SetParallelism(parallelism)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			key := strconv.FormatInt(next.Add(1), 10)

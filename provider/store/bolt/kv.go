@@ -15,7 +15,7 @@ func (s *Store) Put(ctx context.Context, ns, key string, val []byte, ttl time.Du
 		return err
 	}
 	rec := encode(expiresAt(s.now(), ttl), val)
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.update(ctx, func(tx *bbolt.Tx, _ time.Time) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(ns))
 		if err != nil {
 			return unavailable(err)
@@ -29,14 +29,13 @@ func (s *Store) Create(ctx context.Context, ns, key string, val []byte, ttl time
 	if err := checkWrite(ns, key, val, ttl); err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(ns))
 		if err != nil {
 			return unavailable(err)
 		}
-		// The clock is read under the writer lock, so the expiry check and
-		// the insert see the same instant.
-		now := s.now()
+		// The expiry check and the insert see the same instant, taken
+		// under the writer lock.
 		ok, err := live(b.Get([]byte(key)), now.UnixNano())
 		switch {
 		case err != nil:
@@ -55,7 +54,7 @@ func (s *Store) Get(ctx context.Context, ns, key string) ([]byte, error) {
 	}
 	var out []byte
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		rec, err := s.lookup(tx, ns, key)
+		rec, err := lookup(tx, ns, key, s.now().UnixNano())
 		if err == nil {
 			out = value(rec)
 		}
@@ -71,10 +70,10 @@ func (s *Store) Take(ctx context.Context, ns, key string) ([]byte, error) {
 		return nil, err
 	}
 	var out []byte
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		rec, err := s.lookup(tx, ns, key)
+	err := s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
+		rec, err := lookup(tx, ns, key, now.UnixNano())
 		if err != nil {
-			return err // also rolls back: a miss costs no fsync
+			return err // left out of the commit: a lone miss costs no fsync
 		}
 		out = value(rec)
 		return putErr(tx.Bucket([]byte(ns)).Delete([]byte(key)))
@@ -86,14 +85,16 @@ func (s *Store) Take(ctx context.Context, ns, key string) ([]byte, error) {
 }
 
 // Update implements store.Backend. fn runs inside the write transaction, so
-// it is called exactly once and never conflicts, but it holds up every other
-// writer while it runs: keep it to decoding and encoding the record.
+// it never conflicts, but it holds up every other writer while it runs: keep
+// it to decoding and encoding the record. It usually runs once; it runs again,
+// with the same old value, when a write grouped before it in the same
+// transaction fails and the group is replayed without that write.
 func (s *Store) Update(ctx context.Context, ns, key string, fn func(old []byte) ([]byte, error)) error {
 	if err := store.ValidateUpdate(ns, key, fn); err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bbolt.Tx) error {
-		rec, err := s.lookup(tx, ns, key)
+	return s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
+		rec, err := lookup(tx, ns, key, now.UnixNano())
 		if err != nil {
 			return err
 		}
@@ -113,7 +114,7 @@ func (s *Store) Delete(ctx context.Context, ns, key string) error {
 	if err := store.ValidateKey(ns, key); err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.update(ctx, func(tx *bbolt.Tx, _ time.Time) error {
 		b := tx.Bucket([]byte(ns))
 		if b == nil || b.Get([]byte(key)) == nil {
 			return errNoop
@@ -122,15 +123,15 @@ func (s *Store) Delete(ctx context.Context, ns, key string) error {
 	})
 }
 
-// lookup returns the live record under ns/key, still pointing into bbolt's
-// memory, or store.ErrNotFound.
-func (s *Store) lookup(tx *bbolt.Tx, ns, key string) ([]byte, error) {
+// lookup returns the record under ns/key that is live at now (Unix
+// nanoseconds), still pointing into bbolt's memory, or store.ErrNotFound.
+func lookup(tx *bbolt.Tx, ns, key string, now int64) ([]byte, error) {
 	b := tx.Bucket([]byte(ns))
 	if b == nil {
 		return nil, store.ErrNotFound
 	}
 	rec := b.Get([]byte(key))
-	ok, err := live(rec, s.now().UnixNano())
+	ok, err := live(rec, now)
 	switch {
 	case err != nil:
 		return nil, err

@@ -35,9 +35,8 @@ func (s *Store) AddMember(ctx context.Context, ns, set, member string, ttl time.
 	}
 	hk := setHeader(ns, set)
 	mk := append(memberPrefix(hk), member...)
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
 		sb := tx.Bucket(setsBucket)
-		now := s.now()
 		hdr := sb.Get(hk)
 		ok, err := live(hdr, now.UnixNano())
 		if err != nil {
@@ -96,7 +95,7 @@ func (s *Store) DeleteSet(ctx context.Context, ns, set string) error {
 		return err
 	}
 	hk := setHeader(ns, set)
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.update(ctx, func(tx *bbolt.Tx, _ time.Time) error {
 		sb := tx.Bucket(setsBucket)
 		if sb.Get(hk) == nil {
 			return errNoop // members never exist without their header

@@ -80,16 +80,15 @@ func (s *Store) sweepBucket(ctx context.Context, name []byte) (int, error) {
 			return deleted, err
 		}
 		n := 0
-		err = s.update(ctx, func(tx *bbolt.Tx) error {
+		err = s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
 			n = 0
 			b := tx.Bucket(name)
 			if b == nil {
 				return errNoop
 			}
-			now := s.now().UnixNano()
 			for _, k := range batch {
 				rec := b.Get(k)
-				if ok, err := live(rec, now); rec == nil || ok || err != nil {
+				if ok, err := live(rec, now.UnixNano()); rec == nil || ok || err != nil {
 					continue // gone, re-Put or corrupt since the scan
 				}
 				var err error

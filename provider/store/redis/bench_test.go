@@ -13,7 +13,7 @@ import (
 // it, redeem it. It reports round trips per iteration (3: SET, GET, GETDEL).
 func BenchmarkPutGetTake(b *testing.B) {
 	needRedis(b)
-	c := goredis.NewClient(&goredis.Options{Addr: shared.addr()})
+	c := goredis.NewClient(&goredis.Options{Addr: shared.Addr()})
 	var rt rtCounter
 	c.AddHook(&rt)
 	s := open(b, c, "bench")
@@ -38,7 +38,7 @@ func BenchmarkPutGetTake(b *testing.B) {
 // BenchmarkPutGetTakeParallel shows throughput with many logins at once.
 func BenchmarkPutGetTakeParallel(b *testing.B) {
 	needRedis(b)
-	s := open(b, goredis.NewClient(&goredis.Options{Addr: shared.addr()}), "benchp")
+	s := open(b, goredis.NewClient(&goredis.Options{Addr: shared.Addr()}), "benchp")
 	ctx := b.Context()
 	val := make([]byte, 200)
 	var next atomic.Int64
@@ -66,7 +66,7 @@ func BenchmarkPutGetTakeParallel(b *testing.B) {
 // round trips per call (2: GET, EVALSHA).
 func BenchmarkUpdate(b *testing.B) {
 	needRedis(b)
-	c := goredis.NewClient(&goredis.Options{Addr: shared.addr()})
+	c := goredis.NewClient(&goredis.Options{Addr: shared.Addr()})
 	var rt rtCounter
 	c.AddHook(&rt)
 	s := open(b, c, "benchu")

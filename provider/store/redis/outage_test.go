@@ -10,6 +10,7 @@ import (
 
 	"github.com/inkan-id/inkan/provider/store"
 	"github.com/inkan-id/inkan/provider/store/redis"
+	"github.com/inkan-id/inkan/provider/store/redis/redistest"
 )
 
 // When Redis goes away every call fails with ErrUnavailable (so handlers
@@ -17,13 +18,13 @@ import (
 // recovers without being rebuilt.
 func TestOutageAndRecovery(t *testing.T) {
 	needRedis(t)
-	srv, err := startRedis(redisBin) // its own server: the shared one must stay up
+	srv, err := redistest.Start(redisBin) // its own server: the shared one must stay up
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.kill)
+	t.Cleanup(srv.Kill)
 	c := goredis.NewClient(&goredis.Options{
-		Addr:        srv.addr(),
+		Addr:        srv.Addr(),
 		DialTimeout: 500 * time.Millisecond,
 		ReadTimeout: time.Second,
 		MaxRetries:  1,
@@ -41,14 +42,14 @@ func TestOutageAndRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv.kill()
+	srv.Kill()
 	for op, err := range everyOp(ctx, s) {
 		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s with Redis down = %v, want ErrUnavailable", op, err)
 		}
 	}
 
-	if err := srv.start(); err != nil { // same port
+	if err := srv.Start(); err != nil { // same port
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)

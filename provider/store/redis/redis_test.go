@@ -23,7 +23,7 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Backend {
 		// Through NewUniversalClient, as the server will build it; a prefix
 		// per backend keeps parallel subtests apart on the shared server.
-		c := goredis.NewUniversalClient(&goredis.UniversalOptions{Addrs: []string{shared.addr()}})
+		c := goredis.NewUniversalClient(&goredis.UniversalOptions{Addrs: []string{shared.Addr()}})
 		return open(t, c, fmt.Sprintf("t%d", prefixes.Add(1)))
 	})
 }
@@ -41,7 +41,7 @@ func open(t testing.TB, c goredis.UniversalClient, prefix string) *redis.Store {
 
 // rawClient talks to the shared server behind the Store's back.
 func rawClient(t testing.TB) *goredis.Client {
-	c := goredis.NewClient(&goredis.Options{Addr: shared.addr()})
+	c := goredis.NewClient(&goredis.Options{Addr: shared.Addr()})
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -51,7 +51,7 @@ func rawClient(t testing.TB) *goredis.Client {
 func TestKeyLayout(t *testing.T) {
 	needRedis(t)
 	ctx := t.Context()
-	s, err := redis.New(goredis.NewClient(&goredis.Options{Addr: shared.addr()}), nil)
+	s, err := redis.New(goredis.NewClient(&goredis.Options{Addr: shared.Addr()}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestNewRejectsBadPrefix(t *testing.T) {
 func TestUpdateConflict(t *testing.T) {
 	needRedis(t)
 	ctx := t.Context()
-	s := open(t, goredis.NewClient(&goredis.Options{Addr: shared.addr()}), "conflict")
+	s := open(t, goredis.NewClient(&goredis.Options{Addr: shared.Addr()}), "conflict")
 	raw := rawClient(t)
 	const k = "conflict:{acct:a}"
 
@@ -168,7 +168,7 @@ func (c *rtCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredi
 func TestRoundTrips(t *testing.T) {
 	needRedis(t)
 	ctx := t.Context()
-	c := goredis.NewClient(&goredis.Options{Addr: shared.addr()})
+	c := goredis.NewClient(&goredis.Options{Addr: shared.Addr()})
 	var rt rtCounter
 	c.AddHook(&rt)
 	s := open(t, c, "rt")

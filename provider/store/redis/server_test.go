@@ -1,158 +1,17 @@
 package redis_test
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"strconv"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/inkan-id/inkan/provider/store/redis/redistest"
 )
-
-// redisServer is a redis-server process the tests own: its own port on
-// 127.0.0.1 (never 6379, where another Redis may run), no persistence.
-type redisServer struct {
-	bin  string
-	port int
-
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	exited chan struct{}
-}
-
-// startRedis starts redis-server on a free port, retrying with another
-// port if one was taken between choosing and binding it.
-func startRedis(bin string) (*redisServer, error) {
-	var err error
-	for range 5 {
-		var port int
-		if port, err = freePort(); err != nil {
-			return nil, err
-		}
-		s := &redisServer{bin: bin, port: port}
-		if err = s.start(); err == nil {
-			return s, nil
-		}
-	}
-	return nil, err
-}
-
-func freePort() (int, error) {
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if port != 6379 {
-			return port, nil
-		}
-	}
-}
-
-func (s *redisServer) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
-
-// start runs redis-server on s.port and waits until it answers PING.
-func (s *redisServer) start() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cmd := exec.Command(s.bin,
-		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no",
-		"--dir", os.TempDir())
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	dieWithParent(cmd)
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	s.cmd, s.out, s.exited = cmd, out, exited
-
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if ping(s.addr()) == nil {
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("redis-server on port %d exited: %s", s.port, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.killLocked()
-			return fmt.Errorf("redis-server on port %d did not answer PING: %s", s.port, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// kill stops the server abruptly (SIGKILL) and waits for it to be gone.
-func (s *redisServer) kill() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.killLocked()
-}
-
-func (s *redisServer) killLocked() {
-	if s.cmd == nil {
-		return
-	}
-	s.cmd.Process.Kill()
-	<-s.exited
-	s.cmd = nil
-}
-
-// ping speaks just enough RESP to check the server without go-redis.
-func ping(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if line != "+PONG\r\n" {
-		return errors.New("unexpected reply " + strconv.Quote(line))
-	}
-	return nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // Set by TestMain: the shared server, or why there is none.
 var (
 	redisBin   string
-	shared     *redisServer
+	shared     *redistest.Server
 	skipReason string
 )
 
@@ -166,22 +25,22 @@ func needRedis(tb testing.TB) {
 
 func TestMain(m *testing.M) {
 	os.Exit(func() int {
-		bin, err := exec.LookPath("redis-server")
-		if err != nil {
-			if os.Getenv("INKAN_REQUIRE_REDIS") == "1" {
-				fmt.Fprintln(os.Stderr, "redis-server is not on PATH, and INKAN_REQUIRE_REDIS=1 requires it")
-				return 1
-			}
-			skipReason = "redis-server is not on PATH (INKAN_REQUIRE_REDIS=1 makes this a failure)"
+		bin, skip, err := redistest.Lookup()
+		switch {
+		case err != nil:
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		case skip != "":
+			skipReason = skip
 			return m.Run()
 		}
 		redisBin = bin
-		shared, err = startRedis(bin)
+		shared, err = redistest.Start(bin)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "starting redis-server:", err)
 			return 1
 		}
-		defer shared.kill()
+		defer shared.Kill()
 		return m.Run()
 	}())
 }

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// errInactive means a token is unknown, expired, revoked or malformed.
+var errInactive = errors.New("server: token inactive")
+
+// looksJWT tells our JWT access tokens from opaque ones (which are
+// base64url and so contain no dots).
+func looksJWT(tok string) bool { return strings.Count(tok, ".") == 2 }
+
+// lookupAccess finds the live record of an access token: a JWT must carry
+// our signature and typ at+jwt, and either kind must still have its record
+// (revocation deletes it) and a live family.
+func (s *Server) lookupAccess(ctx context.Context, tok string) (string, *accessRecord, error) {
+	if tok == "" || len(tok) > 16<<10 {
+		return "", nil, errInactive
+	}
+	key := ""
+	if looksJWT(tok) {
+		payload, err := s.verifyOwnJWT(ctx, tok, typAccessToken)
+		if err != nil {
+			if unavailable(err) {
+				return "", nil, err
+			}
+			return "", nil, errInactive
+		}
+		var c atClaims
+		if err := json.Unmarshal(payload, &c); err != nil || c.JTI == "" || len(c.JTI) > 64 || c.Issuer != s.issuer {
+			return "", nil, errInactive
+		}
+		key = c.JTI
+	} else {
+		key = hashKey(tok)
+	}
+	var rec accessRecord
+	err := getJSON(ctx, s.backend, nsAccess, key, &rec)
+	if notFound(err) {
+		return "", nil, errInactive
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if s.now().Unix() >= rec.Expires {
+		return "", nil, errInactive
+	}
+	if rec.Family != "" {
+		live, err := s.familyLive(ctx, rec.Family)
+		if err != nil {
+			return "", nil, err
+		}
+		if !live {
+			return "", nil, errInactive
+		}
+	}
+	return key, &rec, nil
+}
+
+// Introspect answers RFC 7662 for access and refresh tokens. The caller
+// must be a confidential client, authenticated like at the token endpoint
+// (private_key_jwt included); it learns about its own tokens only, so
+// introspection cannot be used to probe other clients' users.
+func (s *Server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionRequest]) (*op.Response, error) {
+	c, err := s.authenticateClient(ctx, r.Header, r.Data.ClientCredentials, s.endpoint(pathIntrospect))
+	if err != nil {
+		return nil, err
+	}
+	if c.AuthMethod() == oidc.AuthMethodNone {
+		return nil, invalidClient(errors.New("public clients may not introspect"))
+	}
+	tok := r.Data.Token
+	inactive := op.NewResponse(map[string]any{"active": false})
+	if _, rec, err := s.lookupAccess(ctx, tok); err == nil {
+		if rec.ClientID != c.GetID() {
+			return inactive, nil
+		}
+		resp := map[string]any{
+			"active": true, "token_type": "Bearer", "client_id": rec.ClientID, "sub": rec.Subject,
+			"aud": rec.ClientID, "iss": s.issuer, "exp": rec.Expires, "iat": rec.IssuedAt,
+			"scope": strings.Join(rec.Scopes, " "),
+		}
+		if rec.JTI != "" {
+			resp["jti"] = rec.JTI
+		}
+		if rec.AuthTime != 0 {
+			resp["auth_time"] = rec.AuthTime
+		}
+		if rec.ACR != "" {
+			resp["acr"] = rec.ACR
+		}
+		return op.NewResponse(resp), nil
+	} else if !errors.Is(err, errInactive) {
+		return nil, s.internal(ctx, "introspect", err)
+	}
+	rec, err := s.lookupRefresh(ctx, tok)
+	if errors.Is(err, errInactive) || (err == nil && rec.ClientID != c.GetID()) {
+		return inactive, nil
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "introspect", err)
+	}
+	return op.NewResponse(map[string]any{
+		"active": true, "token_type": "refresh_token", "client_id": rec.ClientID,
+		"sub": s.subjectFor(c, rec.AccountID), "iss": s.issuer, "exp": rec.Expires,
+		"scope": strings.Join(rec.Scopes, " "), "auth_time": rec.AuthTime,
+	}), nil
+}
+
+// lookupRefresh finds a live refresh token that has not been rotated away.
+func (s *Server) lookupRefresh(ctx context.Context, tok string) (*refreshRecord, error) {
+	if tok == "" || len(tok) > maxRefreshLen || looksJWT(tok) {
+		return nil, errInactive
+	}
+	var rec refreshRecord
+	err := getJSON(ctx, s.backend, nsRefresh, hashKey(tok), &rec)
+	if notFound(err) {
+		return nil, errInactive
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if now.Unix() >= rec.Expires || (rec.RotatedAt != 0 && now.Sub(time.Unix(0, rec.RotatedAt)) > s.cfg.RefreshGrace) {
+		return nil, errInactive
+	}
+	live, err := s.familyLive(ctx, rec.Family)
+	if err != nil {
+		return nil, err
+	}
+	if !live {
+		return nil, errInactive
+	}
+	return &rec, nil
+}

@@ -1,0 +1,214 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/inkan-id/inkan/provider/bridge"
+)
+
+// Authentication context values (docs/acr.md).
+const (
+	// ACRCard is a JPKI card login whose certificate was checked as not
+	// revoked.
+	ACRCard = "urn:inkan:acr:jpki-card"
+	// ACRCardSoftFail is a JPKI card login let through while revocation
+	// status was unavailable (the operator's bounded soft-fail).
+	ACRCardSoftFail = "urn:inkan:acr:jpki-card-softfail"
+)
+
+// cardAMR are the RFC 8176 methods of a card login: the private key never
+// leaves the card's chip (hwk), the chip is a smart card (sc), unlocked by
+// a PIN (pin), which makes two factors (mfa).
+var cardAMR = []string{"hwk", "mfa", "pin", "sc"}
+
+// LoginInfo is what the login and consent pages need to know about a
+// pending authorization request.
+type LoginInfo struct {
+	// ID is the auth request id (the binding of a card transaction).
+	ID string
+	// ClientID and ClientName name the relying party for the user.
+	ClientID   string
+	ClientName string
+	// Scopes are the scopes asked for.
+	Scopes []string
+	// UILocales are the client's preferred languages, best first.
+	UILocales []string
+	// LoginHint is the client's hint, if any (never trusted as identity).
+	LoginHint string
+	// ACRValues are the client's voluntary acr_values (docs/acr.md).
+	ACRValues []string
+	// Done means a login (or the browser's session) completed the request.
+	Done bool
+	// ConsentRequired means the consent page must be shown before the
+	// callback; before the login it is the best guess for an unknown user.
+	ConsentRequired bool
+	// SignatureRequired means the client asked for verified_claims, which
+	// only a login with the signature certificate (purpose sign) yields.
+	SignatureRequired bool
+	// ExpiresAt is when the request expires.
+	ExpiresAt time.Time
+	// CallbackURL is where to send the browser once done.
+	CallbackURL string
+}
+
+// LoginInfo describes a pending authorization request for the login pages.
+// Unknown or expired ids give ErrUnknownRequest.
+func (s *Server) LoginInfo(ctx context.Context, authReqID string) (*LoginInfo, error) {
+	ar, err := s.loadAuthRequest(ctx, authReqID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.lookupClient(ctx, ar.ClientID)
+	if err != nil {
+		if errors.Is(err, errNoClient) {
+			return nil, ErrUnknownRequest
+		}
+		return nil, err
+	}
+	name := c.name
+	if name == "" {
+		name = c.GetID()
+	}
+	consent := ar.ConsentNeeded && !ar.Consented
+	if !ar.Done {
+		consent = c.consent || slices.Contains(ar.Scopes, scopeVerifiedClaims) || slices.Contains(ar.Prompt, oidc.PromptConsent)
+	}
+	return &LoginInfo{
+		ID:                ar.ID,
+		ClientID:          c.GetID(),
+		ClientName:        name,
+		Scopes:            slices.Clone(ar.Scopes),
+		UILocales:         slices.Clone(ar.UILocales),
+		LoginHint:         ar.LoginHint,
+		ACRValues:         slices.Clone(ar.ACRValues),
+		Done:              ar.Done,
+		ConsentRequired:   consent,
+		SignatureRequired: slices.Contains(ar.Scopes, scopeVerifiedClaims),
+		ExpiresAt:         ar.Expires,
+		CallbackURL:       s.CallbackURL(ar.ID),
+	}, nil
+}
+
+var _ bridge.Completer = (*Server)(nil)
+
+// CompleteCardLogin implements bridge.Completer: a verified card answer
+// completes the auth request it is bound to. It resolves the account bound
+// to the card certificate (creating it on first login), stores a sign
+// login's attributes encrypted, creates the browser session (set on the
+// browser by the callback) and marks the request done with auth_time, amr
+// and acr. It is all or nothing, and refuses a request already completed.
+func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridge.CardLogin) error {
+	ar, err := s.loadAuthRequest(ctx, binding)
+	if err != nil {
+		return err
+	}
+	if ar.Done {
+		return ErrAlreadyCompleted
+	}
+	if cl.Card.Serial == nil || len(cl.Card.IssuerKeyID) == 0 {
+		return errors.New("server: card login without a card id")
+	}
+	c, err := s.lookupClient(ctx, ar.ClientID)
+	if errors.Is(err, errNoClient) {
+		return ErrUnknownRequest
+	}
+	if err != nil {
+		return err
+	}
+	acct, err := s.accountForCard(ctx, cl.Card.String())
+	if err != nil {
+		return err
+	}
+	authTime := cl.VerifiedAt
+	if authTime.IsZero() {
+		authTime = s.now()
+	}
+	authTime = authTime.UTC().Truncate(time.Second)
+	acr := ACRCard
+	if cl.SoftFailed {
+		acr = ACRCardSoftFail
+	}
+	if cl.Attributes != nil {
+		if err := s.storeAttributes(ctx, acct, &cl); err != nil {
+			return err
+		}
+	}
+	need, err := s.needsConsent(ctx, acct, c, ar.Scopes, ar.Prompt)
+	if err != nil {
+		return err
+	}
+	sess := &session{AccountID: acct, AuthTime: authTime, AMR: slices.Clone(cardAMR), ACR: acr, Card: cl.Card.String()}
+	cookie, err := s.createSession(ctx, sess)
+	if err != nil {
+		return err
+	}
+	err = updateJSON(ctx, s.backend, nsAuthReq, ar.ID, func(a *authRequest) error {
+		if a.Done {
+			return ErrAlreadyCompleted
+		}
+		a.Done, a.AccountID, a.AuthTime, a.AMR, a.ACR, a.SID = true, acct, authTime, sess.AMR, acr, sess.SID
+		a.NewSession = s.secretSeal.seal([]byte(cookie), "session "+a.ID)
+		a.ConsentNeeded = need
+		return nil
+	})
+	if err != nil {
+		_ = s.deleteSession(ctx, hashKey(cookie)) // all or nothing
+		if notFound(err) {
+			return ErrUnknownRequest
+		}
+		return err
+	}
+	s.log.InfoContext(ctx, "card login", "client_id", ar.ClientID, "auth_request", ar.ID,
+		"account", acct, "acr", acr, "soft_failed", cl.SoftFailed, "tx", cl.TxID)
+	return nil
+}
+
+// Consent records the user's answer on the consent page and returns where
+// to send the browser: the callback, which issues the code when consent
+// was granted and sends the client access_denied (with iss and state)
+// when not.
+func (s *Server) Consent(ctx context.Context, authReqID string, granted bool) (string, error) {
+	ar, err := s.loadAuthRequest(ctx, authReqID)
+	if err != nil {
+		return "", err
+	}
+	if !ar.Done {
+		return "", ErrNotLoggedIn
+	}
+	if !granted {
+		// The refusal goes through the callback like a grant, so that the
+		// login still becomes this browser's session.
+		err := updateJSON(ctx, s.backend, nsAuthReq, ar.ID, func(a *authRequest) error {
+			a.Denied = true
+			return nil
+		})
+		if notFound(err) {
+			return "", ErrUnknownRequest
+		}
+		if err != nil {
+			return "", err
+		}
+		s.log.InfoContext(ctx, "consent denied", "client_id", ar.ClientID, "auth_request", ar.ID)
+		return s.CallbackURL(ar.ID), nil
+	}
+	if err := s.grantConsent(ctx, ar.AccountID, ar.ClientID, ar.Scopes); err != nil {
+		return "", err
+	}
+	err = updateJSON(ctx, s.backend, nsAuthReq, ar.ID, func(a *authRequest) error {
+		a.Consented = true
+		return nil
+	})
+	if notFound(err) {
+		return "", ErrUnknownRequest
+	}
+	if err != nil {
+		return "", err
+	}
+	s.log.InfoContext(ctx, "consent granted", "client_id", ar.ClientID, "auth_request", ar.ID, "scopes", ar.Scopes)
+	return s.CallbackURL(ar.ID), nil
+}

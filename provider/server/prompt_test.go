@@ -1,0 +1,232 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPromptNoneWithoutSession(t *testing.T) {
+	e := newEnv(t)
+	v := authParams("web", rpRedirect, newPKCE())
+	v.Set("prompt", "none")
+	checkAuthError(t, e, v, "login_required")
+}
+
+func TestSSOAndPrompts(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	card := e.card()
+	code, _ := b.login(authParams("web", rpRedirect, newPKCE()), card)
+	if code == "" {
+		t.Fatal("no code")
+	}
+	firstAuthTime := e.clock.Now().Unix()
+
+	// A second request within the session needs no card: straight to
+	// the callback, and prompt=none works.
+	e.clock.Advance(5 * time.Second)
+	p := newPKCE()
+	v := authParams("web", rpRedirect, p)
+	v.Set("prompt", "none")
+	resp := b.authorize(v)
+	loc, _ := resp.Location()
+	if loc.Path != pathCallback {
+		t.Fatalf("SSO went to %v", loc)
+	}
+	resp = b.get(loc.String())
+	loc, _ = resp.Location()
+	st, body := e.exchange(loc.Query().Get("code"), rpRedirect, p.verifier)
+	if st != http.StatusOK {
+		t.Fatal(st, body)
+	}
+	_, id := parseJWT(t, body["id_token"].(string))
+	if int64(id["auth_time"].(float64)) != firstAuthTime {
+		t.Errorf("SSO auth_time %v, want the session's %d", id["auth_time"], firstAuthTime)
+	}
+
+	// max_age satisfied: SSO; max_age exceeded: login page.
+	v = authParams("web", rpRedirect, newPKCE())
+	v.Set("max_age", "10000")
+	if loc := location(b.authorize(v)); loc.Path != pathCallback {
+		t.Errorf("max_age=10000 went to %v", loc)
+	}
+	v.Set("max_age", "1")
+	if loc := location(b.authorize(v)); loc.Path != "/login" {
+		t.Errorf("max_age=1 after 5s went to %v", loc)
+	}
+	v.Set("prompt", "none")
+	checkAuthErrorWith(t, e, b, v, "login_required")
+
+	// prompt=login forces the card, and auth_time moves on.
+	v = authParams("web", rpRedirect, newPKCE())
+	v.Set("prompt", "login")
+	if loc := location(b.authorize(v)); loc.Path != "/login" {
+		t.Errorf("prompt=login went to %v", loc)
+	}
+	e.clock.Advance(3 * time.Second)
+	p = newPKCE()
+	v = authParams("web", rpRedirect, p)
+	v.Set("prompt", "login")
+	card.VerifiedAt = e.clock.Now()
+	code, _ = b.login(v, card)
+	_, body = e.exchange(code, rpRedirect, p.verifier)
+	_, id2 := parseJWT(t, body["id_token"].(string))
+	if int64(id2["auth_time"].(float64)) <= firstAuthTime {
+		t.Errorf("prompt=login auth_time %v not after %d", id2["auth_time"], firstAuthTime)
+	}
+	if id2["sub"] != id["sub"] {
+		t.Error("same card, different sub")
+	}
+
+	// id_token_hint: the session's user → silent; another user → login.
+	v = authParams("web", rpRedirect, newPKCE())
+	v.Set("prompt", "none")
+	v.Set("id_token_hint", body["id_token"].(string))
+	if loc := location(b.authorize(v)); loc.Path != pathCallback {
+		t.Errorf("matching id_token_hint went to %v", loc)
+	}
+	other := e.browser()
+	p = newPKCE()
+	code, _ = other.login(authParams("web", rpRedirect, p), e.card()) // another card, another user
+	_, ob := e.exchange(code, rpRedirect, p.verifier)
+	v.Set("id_token_hint", ob["id_token"].(string))
+	checkAuthErrorWith(t, e, b, v, "login_required")
+}
+
+func TestIDTokenHintMismatchAtLogin(t *testing.T) {
+	e := newEnv(t)
+	p := newPKCE()
+	code, _ := e.browser().login(authParams("web", rpRedirect, p), e.card())
+	_, body := e.exchange(code, rpRedirect, p.verifier)
+	v := authParams("web", rpRedirect, newPKCE())
+	v.Set("id_token_hint", body["id_token"].(string))
+	b := e.browser()
+	loc := location(b.authorize(v))
+	id := loc.Query().Get("id")
+	if err := e.srv.CompleteCardLogin(context.Background(), id, e.card()); err != nil { // someone else's card
+		t.Fatal(err)
+	}
+	loc = location(b.get(e.srv.CallbackURL(id)))
+	if loc.Query().Get("error") != "login_required" || loc.Query().Get("iss") != e.issuer {
+		t.Fatalf("hint mismatch: %v", loc)
+	}
+}
+
+func TestConsent(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.browser()
+	card := e.card()
+	v := authParams("consent", rpRedirect, newPKCE())
+	loc := location(b.authorize(v))
+	id := loc.Query().Get("id")
+	info, err := e.srv.LoginInfo(ctx, id)
+	if err != nil || !info.ConsentRequired {
+		t.Fatalf("LoginInfo %+v %v", info, err)
+	}
+	if _, err := e.srv.Consent(ctx, id, true); err != ErrNotLoggedIn {
+		t.Fatalf("consent before login: %v", err)
+	}
+	if err := e.srv.CompleteCardLogin(ctx, id, card); err != nil {
+		t.Fatal(err)
+	}
+	// Callback before consent sends the browser back to the pages.
+	if loc := location(b.get(e.srv.CallbackURL(id))); loc.Path != "/login" {
+		t.Fatalf("callback before consent: %v", loc)
+	}
+	red, err := e.srv.Consent(ctx, id, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := location(b.get(red)); u.Query().Get("error") != "access_denied" || u.Query().Get("iss") != e.issuer || u.Query().Get("state") != v.Get("state") {
+		t.Fatalf("deny: %s", u)
+	}
+
+	// Granted once, not asked again for the same scopes.
+	p := newPKCE()
+	v = authParams("consent", rpRedirect, p)
+	loc = location(b.authorize(v))
+	id = loc.Query().Get("id")
+	if loc.Path != "/login" {
+		t.Fatalf("first consent went to %v", loc) // the SSO session exists, but consent is missing
+	}
+	red, err = e.srv.Consent(ctx, id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc = location(b.get(red))
+	if loc.Query().Get("code") == "" {
+		t.Fatalf("after consent: %v", loc)
+	}
+	v = authParams("consent", rpRedirect, newPKCE())
+	v.Set("prompt", "none")
+	if loc := location(b.authorize(v)); loc.Path != pathCallback {
+		t.Fatalf("consented client: %v", loc)
+	}
+}
+
+func TestLoginAPIErrors(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.srv.LoginInfo(ctx, "nope"); err != ErrUnknownRequest {
+		t.Errorf("LoginInfo unknown: %v", err)
+	}
+	if err := e.srv.CompleteCardLogin(ctx, "nope", e.card()); err != ErrUnknownRequest {
+		t.Errorf("CompleteCardLogin unknown: %v", err)
+	}
+	loc := location(e.browser().authorize(authParams("web", rpRedirect, newPKCE())))
+	id := loc.Query().Get("id")
+	e.clock.Advance(11 * time.Minute)
+	if err := e.srv.CompleteCardLogin(ctx, id, e.card()); err != ErrUnknownRequest {
+		t.Errorf("expired request: %v", err)
+	}
+}
+
+func TestFormPostAndFragment(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	v := authParams("web", rpRedirect, newPKCE())
+	v.Set("response_mode", "form_post")
+	v.Set("state", `"><script>x</script>`)
+	loc := location(b.authorize(v))
+	id := loc.Query().Get("id")
+	if err := e.srv.CompleteCardLogin(context.Background(), id, e.card()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := b.c.Get(e.srv.CallbackURL(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	s := string(page)
+	if resp.StatusCode != 200 || !strings.Contains(s, `action="https://rp.example/cb"`) || !strings.Contains(s, `name="code"`) ||
+		!strings.Contains(s, `name="iss"`) || strings.Contains(s, "<script>x") {
+		t.Fatalf("form_post page %d:\n%s", resp.StatusCode, s)
+	}
+
+	v = authParams("web", rpRedirect, newPKCE())
+	v.Set("response_mode", "fragment")
+	v.Set("prompt", "none")
+	loc = location(b.get(location(b.authorize(v)).String()))
+	f, _ := url.ParseQuery(loc.Fragment)
+	if f.Get("code") == "" || f.Get("iss") != e.issuer || loc.RawQuery != "" {
+		t.Fatalf("fragment response %v", loc)
+	}
+}
+
+func TestPromptConsent(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login(authParams("web", rpRedirect, newPKCE()), e.card())
+	v := authParams("web", rpRedirect, newPKCE())
+	v.Set("prompt", "consent")
+	if loc := location(b.authorize(v)); loc.Path != "/login" {
+		t.Fatalf("prompt=consent went to %v", loc)
+	}
+}

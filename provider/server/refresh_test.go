@@ -1,0 +1,168 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+)
+
+// tokens logs in as client (secret auth via basic) and returns the token
+// response.
+func (e *env) tokens(client, secret string) map[string]any {
+	e.t.Helper()
+	p := newPKCE()
+	v := authParams(client, rpRedirect, p)
+	v.Set("scope", "openid offline_access")
+	code, _ := e.browser().login(v, e.card())
+	st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}, client, secret)
+	if st != http.StatusOK {
+		e.t.Fatalf("token: %d %v", st, body)
+	}
+	return body
+}
+
+func (e *env) refresh(rt, client, secret string) (int, map[string]any) {
+	e.t.Helper()
+	st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, client, secret)
+	return st, body
+}
+
+func TestRefreshWithoutRotation(t *testing.T) {
+	e := newEnv(t)
+	first := e.tokens("web", "web-secret")
+	rt := first["refresh_token"].(string)
+	_, id1 := parseJWT(t, first["id_token"].(string))
+	e.clock.Advance(time.Minute)
+	st, body := e.refresh(rt, "web", "web-secret")
+	if st != http.StatusOK {
+		t.Fatalf("%d %v", st, body)
+	}
+	if body["refresh_token"] != rt {
+		t.Error("confidential client without rotation got a new refresh token")
+	}
+	_, id2 := parseJWT(t, body["id_token"].(string))
+	for _, c := range []string{"sub", "auth_time", "acr", "sid"} {
+		if id1[c] != id2[c] {
+			t.Errorf("%s changed on refresh: %v → %v", c, id1[c], id2[c])
+		}
+	}
+	if id2["iat"] == id1["iat"] {
+		t.Error("refreshed ID token has the old iat")
+	}
+	// Narrowing scopes works; widening does not.
+	st, _, _ = e.postForm(pathToken, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "scope": {"openid"}}, "web", "web-secret")
+	if st != http.StatusOK {
+		t.Errorf("narrowing: %d", st)
+	}
+	st, body, _ = e.postForm(pathToken, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "scope": {"openid verified_claims"}}, "web", "web-secret")
+	if st != http.StatusBadRequest || body["error"] != "invalid_scope" {
+		t.Errorf("widening: %d %v", st, body)
+	}
+}
+
+func TestRefreshBoundToClient(t *testing.T) {
+	e := newEnv(t)
+	rt := e.tokens("web", "web-secret")["refresh_token"].(string)
+	st, body := e.refresh(rt, "web2", "web2-secret")
+	if st != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Fatalf("other client: %d %v", st, body)
+	}
+	if st, _ := e.refresh(rt, "web", "web-secret"); st != http.StatusOK {
+		t.Fatalf("owner after refusal: %d", st)
+	}
+	// Without client authentication it fails too.
+	st, _, _ = e.postForm(pathToken, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {"web"}}, "", "")
+	if st != http.StatusUnauthorized {
+		t.Fatalf("unauthenticated: %d", st)
+	}
+}
+
+func TestRefreshRotation(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.RefreshGrace = 10 * time.Second })
+	first := e.tokens("rot", "rot-secret")
+	rt0 := first["refresh_token"].(string)
+
+	st, body := e.refresh(rt0, "rot", "rot-secret")
+	if st != http.StatusOK {
+		t.Fatal(st, body)
+	}
+	rt1 := body["refresh_token"].(string)
+	if rt1 == rt0 {
+		t.Fatal("rotating client got the same refresh token")
+	}
+
+	// Within the grace period the old token yields the same successor
+	// and revokes nothing.
+	e.clock.Advance(5 * time.Second)
+	st, body = e.refresh(rt0, "rot", "rot-secret")
+	if st != http.StatusOK || body["refresh_token"] != rt1 {
+		t.Fatalf("grace reuse: %d %v, want the same successor", st, body)
+	}
+	if st, _ := e.refresh(rt1, "rot", "rot-secret"); st != http.StatusOK {
+		t.Fatalf("successor after grace reuse: %d", st)
+	}
+
+	// After the grace period, reuse revokes the whole family.
+	second := e.tokens("rot", "rot-secret")
+	r0 := second["refresh_token"].(string)
+	_, body = e.refresh(r0, "rot", "rot-secret")
+	r1 := body["refresh_token"].(string)
+	at1 := body["access_token"].(string)
+	e.clock.Advance(11 * time.Second)
+	st, body = e.refresh(r0, "rot", "rot-secret")
+	if st != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Fatalf("late reuse: %d %v", st, body)
+	}
+	if st, _ := e.refresh(r1, "rot", "rot-secret"); st != http.StatusBadRequest {
+		t.Fatalf("successor still works after reuse detection: %d", st)
+	}
+	if got := e.introspectAs(at1, "rot", "rot-secret"); got["active"] != false {
+		t.Fatalf("family access token still active: %v", got)
+	}
+}
+
+func TestRefreshConcurrentRotation(t *testing.T) {
+	e := newEnv(t)
+	rt := e.tokens("rot", "rot-secret")["refresh_token"].(string)
+	var wg sync.WaitGroup
+	got := make([]string, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, body := e.refresh(rt, "rot", "rot-secret")
+			if st != http.StatusOK {
+				t.Errorf("concurrent refresh %d: %d %v", i, st, body)
+				return
+			}
+			got[i] = body["refresh_token"].(string)
+		}()
+	}
+	wg.Wait()
+	for _, g := range got {
+		if g != got[0] {
+			t.Fatalf("concurrent refreshes got different successors: %v", got)
+		}
+	}
+	if st, _ := e.refresh(got[0], "rot", "rot-secret"); st != http.StatusOK {
+		t.Fatalf("successor: %d", st)
+	}
+}
+
+func TestRefreshExpiry(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.RefreshTokenTTL = time.Hour })
+	rt := e.tokens("web", "web-secret")["refresh_token"].(string)
+	e.clock.Advance(time.Hour + time.Second)
+	if st, body := e.refresh(rt, "web", "web-secret"); st != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Fatalf("%d %v", st, body)
+	}
+}
+
+func (e *env) introspectAs(tok, client, secret string) map[string]any {
+	e.t.Helper()
+	_, body, _ := e.postForm(pathIntrospect, url.Values{"token": {tok}}, client, secret)
+	return body
+}

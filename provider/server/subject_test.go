@@ -1,0 +1,79 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestSubjects(t *testing.T) {
+	e := newEnv(t)
+	card := e.card()
+	login := func(client, secret string) map[string]any {
+		p := newPKCE()
+		code, _ := e.browser().login(authParams(client, rpRedirect, p), card)
+		st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}, client, secret)
+		if st != http.StatusOK {
+			t.Fatalf("%s: %d %v", client, st, body)
+		}
+		return body
+	}
+	web := login("web", "web-secret")
+	web2 := login("web2", "web2-secret")
+	op := login("opaque", "opaque-secret")
+	_, a := parseJWT(t, web["id_token"].(string))
+	_, b := parseJWT(t, web2["id_token"].(string))
+	typ, c := parseJWT(t, op["id_token"].(string))
+	// Same sector (rp.example) → same pairwise sub; a public client sees
+	// the account id instead.
+	if a["sub"] != b["sub"] {
+		t.Errorf("same sector, different pairwise subs")
+	}
+	if c["sub"] == a["sub"] || len(c["sub"].(string)) != 22 {
+		t.Errorf("public sub %v", c["sub"])
+	}
+	if typ != "JWT" {
+		t.Errorf("ID token typ %q", typ)
+	}
+	// The opaque client: RS256 ID token (its registration), opaque AT.
+	if hdr := strings.SplitN(op["id_token"].(string), ".", 2)[0]; !strings.Contains(string(mustB64(t, hdr)), `"RS256"`) {
+		t.Errorf("opaque client ID token header %s", mustB64(t, hdr))
+	}
+	at := op["access_token"].(string)
+	if looksJWT(at) || len(at) != 43 {
+		t.Errorf("opaque access token %q", at)
+	}
+	if got := e.introspectAs(at, "opaque", "opaque-secret"); got["active"] != true || got["sub"] != c["sub"] {
+		t.Errorf("opaque introspection %v", got)
+	}
+	if st, ui := e.userinfo(at); st != 200 || ui["sub"] != c["sub"] {
+		t.Errorf("opaque userinfo %d %v", st, ui)
+	}
+	// Another client cannot learn about the token.
+	if got := e.introspectAs(at, "web", "web-secret"); got["active"] != false {
+		t.Errorf("foreign introspection %v", got)
+	}
+
+	// Stable across restarts: a new server on the same store and master
+	// key computes the same pairwise sub.
+	srv2, err := New(e.srv.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := srv2.lookupClient(t.Context(), "web")
+	acct, _ := e.backend.Get(t.Context(), nsCard, card.Card.String())
+	if got := srv2.subjectFor(rc, string(acct)); got != a["sub"] {
+		t.Errorf("pairwise sub after restart %q, want %q", got, a["sub"])
+	}
+}
+
+func mustB64(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := b64.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,180 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/inkan-id/inkan/provider/store"
+	"github.com/inkan-id/inkan/provider/store/bolt"
+)
+
+// flaky is a real backend that can be switched off, as a Redis outage
+// would: every call then fails with an error wrapping ErrUnavailable.
+type flaky struct {
+	store.Backend
+	down atomic.Bool
+}
+
+func (f *flaky) err() error {
+	if f.down.Load() {
+		return fmt.Errorf("test outage: %w", store.ErrUnavailable)
+	}
+	return nil
+}
+
+func (f *flaky) Put(ctx context.Context, ns, key string, val []byte, ttl time.Duration) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Backend.Put(ctx, ns, key, val, ttl)
+}
+func (f *flaky) Create(ctx context.Context, ns, key string, val []byte, ttl time.Duration) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Backend.Create(ctx, ns, key, val, ttl)
+}
+func (f *flaky) Get(ctx context.Context, ns, key string) ([]byte, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Backend.Get(ctx, ns, key)
+}
+func (f *flaky) Take(ctx context.Context, ns, key string) ([]byte, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Backend.Take(ctx, ns, key)
+}
+func (f *flaky) Update(ctx context.Context, ns, key string, fn func([]byte) ([]byte, error)) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Backend.Update(ctx, ns, key, fn)
+}
+func (f *flaky) Delete(ctx context.Context, ns, key string) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Backend.Delete(ctx, ns, key)
+}
+func (f *flaky) AddMember(ctx context.Context, ns, set, member string, ttl time.Duration) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Backend.AddMember(ctx, ns, set, member, ttl)
+}
+func (f *flaky) Members(ctx context.Context, ns, set string) ([]string, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Backend.Members(ctx, ns, set)
+}
+func (f *flaky) DeleteSet(ctx context.Context, ns, set string) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Backend.DeleteSet(ctx, ns, set)
+}
+func (f *flaky) Ping(ctx context.Context) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Backend.Ping(ctx)
+}
+
+func TestStoreUnavailable(t *testing.T) {
+	clk := newClock()
+	b, err := bolt.Open(filepath.Join(t.TempDir(), "inkan.db"), &bolt.Options{Now: clk.Now, SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	f := &flaky{Backend: b}
+	e := newEnvOn(t, clk, f)
+
+	// State made while the store is up.
+	br := e.browser()
+	p := newPKCE()
+	code, _ := br.login(authParams("web", rpRedirect, p), e.card())
+	tokens := e.tokens("web", "web-secret")
+	pending := location(br.authorize(authParams("web", rpRedirect, newPKCE()))) // SSO → callback
+
+	f.down.Store(true)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, path, body string, auth func(*http.Request)) *http.Response {
+		req, _ := http.NewRequest(method, e.issuer+path, strings.NewReader(body))
+		if method == "POST" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if auth != nil {
+			auth(req)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	basic := func(r *http.Request) { r.SetBasicAuth("web", "web-secret") }
+	bearer := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tokens["access_token"].(string)) }
+	exchange := "grant_type=authorization_code&" + url.Values{"code": {code}, "redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}.Encode()
+	cases := []struct {
+		name string
+		resp func() *http.Response
+	}{
+		{"authorize", func() *http.Response {
+			return do("GET", pathAuthorize+"?"+authParams("web", rpRedirect, newPKCE()).Encode(), "", nil)
+		}},
+		{"callback", func() *http.Response { return br.get(pending.String()) }},
+		{"code exchange", func() *http.Response { return do("POST", pathToken, exchange, basic) }},
+		{"refresh", func() *http.Response {
+			return do("POST", pathToken, "grant_type=refresh_token&refresh_token="+url.QueryEscape(tokens["refresh_token"].(string)), basic)
+		}},
+		{"userinfo", func() *http.Response { return do("GET", pathUserinfo, "", bearer) }},
+		{"introspect", func() *http.Response {
+			return do("POST", pathIntrospect, "token="+url.QueryEscape(tokens["access_token"].(string)), basic)
+		}},
+		{"revoke", func() *http.Response {
+			return do("POST", pathRevoke, "token="+url.QueryEscape(tokens["refresh_token"].(string)), basic)
+		}},
+		{"jwks", func() *http.Response { return do("GET", pathJWKS, "", nil) }},
+		{"readyz", func() *http.Response { return do("GET", pathReady, "", nil) }},
+		{"logout", func() *http.Response {
+			return br.get(e.issuer + pathEndSession + "?id_token_hint=" + url.QueryEscape(tokens["id_token"].(string)))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if resp := c.resp(); resp.StatusCode != http.StatusServiceUnavailable {
+				t.Fatalf("status %d, want 503", resp.StatusCode)
+			}
+		})
+	}
+	if resp := do("GET", pathHealth, "", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz during outage: %d", resp.StatusCode)
+	}
+	if err := e.srv.CompleteCardLogin(context.Background(), "x", e.card()); err == nil {
+		t.Error("CompleteCardLogin during outage succeeded")
+	}
+
+	// Back up: nothing was half-done, so the code and tokens still work.
+	f.down.Store(false)
+	if st, body := e.exchange(code, rpRedirect, p.verifier); st != http.StatusOK {
+		t.Fatalf("code after the outage: %d %v", st, body)
+	}
+	if st, body := e.refresh(tokens["refresh_token"].(string), "web", "web-secret"); st != http.StatusOK {
+		t.Fatalf("refresh after the outage: %d %v", st, body)
+	}
+	if resp := do("GET", pathReady, "", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz after the outage: %d", resp.StatusCode)
+	}
+}

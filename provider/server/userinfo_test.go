@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/inkan-id/inkan/cardauth/identity"
+	"github.com/inkan-id/inkan/cardauth/vcard/testca"
+	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/bridge"
+)
+
+const testName = "山田　太郎"
+
+// signCard is a sign-purpose card login with the basic four attributes.
+func (e *env) signCard() bridge.CardLogin {
+	e.t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, err := e.ca.Issue(testca.Sign, &key.PublicKey, testca.Holder{
+		Name: testName, Birthdate: "1990-01-02", Address: "東京都千代田区千代田１－１", Gender: "1",
+	}, e.clock.Now(), nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	id, _ := identity.CardIDOf(cert)
+	a, err := identity.Extract(cert)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return bridge.CardLogin{TxID: "tx", Purpose: protocol.PurposeSign, Card: id, Certificate: cert.Raw,
+		Attributes: &a, VerifiedAt: e.clock.Now()}
+}
+
+func (e *env) userinfo(at string) (int, map[string]any) {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.issuer+pathUserinfo, nil)
+	req.Header.Set("Authorization", "Bearer "+at)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		e.t.Error("userinfo answer cacheable")
+	}
+	return resp.StatusCode, m
+}
+
+func TestUserinfoVerifiedClaims(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.browser()
+	p := newPKCE()
+	v := authParams("web", rpRedirect, p)
+	v.Set("scope", "openid verified_claims")
+	loc := location(b.authorize(v))
+	id := loc.Query().Get("id")
+	info, _ := e.srv.LoginInfo(ctx, id)
+	if !info.SignatureRequired || !info.ConsentRequired {
+		t.Fatalf("LoginInfo %+v: verified_claims needs a signature and consent", info)
+	}
+	sc := e.signCard()
+	if err := e.srv.CompleteCardLogin(ctx, id, sc); err != nil {
+		t.Fatal(err)
+	}
+	red, err := e.srv.Consent(ctx, id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := location(b.get(red)).Query().Get("code")
+	st, body := e.exchange(code, rpRedirect, p.verifier)
+	if st != 200 {
+		t.Fatal(st, body)
+	}
+	st, ui := e.userinfo(body["access_token"].(string))
+	if st != 200 {
+		t.Fatal(st, ui)
+	}
+	_, idt := parseJWT(t, body["id_token"].(string))
+	if ui["sub"] != idt["sub"] {
+		t.Errorf("userinfo sub %v, ID token sub %v", ui["sub"], idt["sub"])
+	}
+	vc, _ := ui["verified_claims"].(map[string]any)
+	claims, _ := vc["claims"].(map[string]any)
+	verification, _ := vc["verification"].(map[string]any)
+	if claims["name"] != testName || claims["birthdate"] != "1990-01-02" || verification["trust_framework"] != "jp_aml" {
+		t.Fatalf("verified_claims %v", vc)
+	}
+	ev, _ := verification["evidence"].([]any)
+	if len(ev) != 1 || ev[0].(map[string]any)["type"] != "electronic_signature" {
+		t.Errorf("evidence %v", ev)
+	}
+
+	// Encrypted at rest.
+	acct, err := e.backend.Get(ctx, nsCard, sc.Card.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := e.backend.Get(ctx, nsAttrs, string(acct))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "山田") || strings.Contains(string(raw), "1990-01-02") {
+		t.Error("attributes stored in the clear")
+	}
+	if strings.Contains(e.logs.String(), "山田") {
+		t.Error("attributes in the logs")
+	}
+
+	// Without the scope, or for another client, only sub.
+	p2 := newPKCE()
+	code, _ = b.login(authParams("web", rpRedirect, p2), e.signCard())
+	_, body = e.exchange(code, rpRedirect, p2.verifier)
+	if _, ui := e.userinfo(body["access_token"].(string)); ui["verified_claims"] != nil {
+		t.Errorf("verified_claims without the scope: %v", ui)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/inkan-id/inkan/cardauth/vcard"
 	"github.com/inkan-id/inkan/cardauth/vcard/testca"
 	"github.com/inkan-id/inkan/cardauth/verify"
+	"github.com/inkan-id/inkan/provider/config"
 )
 
 // demoOrigin stands in for the provider's origin in the demo's client_data.
@@ -32,7 +33,7 @@ const demoOrigin = "http://127.0.0.1:8080"
 // verifies them (test CA root, OCSP through a local responder).
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", "", "run a card login and an eKYC signature against a virtual card, and verify both", stderr)
-	dir := fs.String("dir", "inkan-dev", "folder for the test CA and the demo card")
+	dir := fs.String("dir", config.DefaultDevDataDir, "folder for the test CA and the demo card")
 	pin := fs.String("pin", defaultAuthPIN, "auth PIN to present (the demo card's is "+defaultAuthPIN+")")
 	password := fs.String("sign-password", defaultSignPassword, "sign password to present")
 	trace := fs.Bool("trace", true, "print every APDU (PIN bytes masked)")

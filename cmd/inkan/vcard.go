@@ -21,7 +21,7 @@ import (
 // Defaults of `inkan vcard new`, documented in -h and docs/vcard.md. The
 // holder is synthetic; never put a real person's data on a test card.
 const (
-	defaultCADir        = "inkan-dev/testca"
+	defaultCADir        = "inkan-data/testca"
 	defaultAuthPIN      = "1234"
 	defaultSignPassword = "ABC123"
 	defaultName         = "山田　太郎"

@@ -147,7 +147,7 @@ func TestVCardErrors(t *testing.T) {
 		{[]string{"vcard", "show"}, exitUsage, "exactly one card file"},
 		{[]string{"vcard", "show", filepath.Join(dir, "missing.json")}, exitError, "no such file"},
 		{[]string{"vcard", "serve"}, exitUsage, "exactly one card file"},
-		{[]string{"vcard", "new", "-h"}, exitOK, "(default \"inkan-dev/testca\")"},
+		{[]string{"vcard", "new", "-h"}, exitOK, "(default \"inkan-data/testca\")"},
 		{[]string{"vcard", "help"}, exitOK, "revoke"},
 	} {
 		code, _, errs := inkan(t, ctx, tc.args...)

@@ -111,3 +111,8 @@ func (c *Config) derive() {
 		}
 	}
 }
+
+// Derive fills the fields whose defaults depend on others (the dev issuer,
+// the store and master-key paths, each client's defaults). Load and Default
+// call it; call it again after changing a Config in code.
+func (c *Config) Derive() { c.derive() }

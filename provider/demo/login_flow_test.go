@@ -1,0 +1,193 @@
+package demo
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/bridge"
+	"github.com/inkan-id/inkan/provider/login"
+	"github.com/inkan-id/inkan/provider/server"
+)
+
+// coreStub is the OIDC core reduced to what the pages and the bridge need:
+// one auth request that a completed card login marks done.
+type coreStub struct {
+	issuer string
+	mu     sync.Mutex
+	done   map[string]bool
+}
+
+func (c *coreStub) Issuer() string { return c.issuer }
+
+func (c *coreStub) LoginInfo(_ context.Context, id string) (*server.LoginInfo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id != "authreq-1" {
+		return nil, server.ErrUnknownRequest
+	}
+	return &server.LoginInfo{ID: id, ClientID: "bank", ClientName: "デモ銀行", Scopes: []string{"openid"},
+		Done: c.done[id], ExpiresAt: time.Now().Add(10 * time.Minute), CallbackURL: c.issuer + "/authorize/callback?id=" + id}, nil
+}
+
+func (c *coreStub) Consent(context.Context, string, bool) (string, error) { return "", nil }
+
+func (c *coreStub) CompleteCardLogin(_ context.Context, binding string, _ bridge.CardLogin) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done[binding] = true
+	return nil
+}
+
+var bridgeLinkRE = regexp.MustCompile(`<a id="bridge-link" href="([^"]+)"`)
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+
+// TestLoginWithPhone drives the pages like a browser without JavaScript:
+// the login page's link goes to the virtual phone, the PIN is typed, and
+// Continue moves on to the callback. The bridge and the card are real.
+func TestLoginWithPhone(t *testing.T) {
+	e := newPhoneEnv(t)
+	core := &coreStub{issuer: e.srv.URL, done: map[string]bool{}}
+	b, err := bridge.New(bridge.Config{Backend: e.bridgeBackend(t), Verifier: e.verifier(t), Issuer: e.srv.URL, Completer: core,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lh, err := login.New(login.Config{Server: core, Bridge: b, Dev: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(protocol.PathPrefix, b.Handler())
+	lh.Register(mux)
+	e.phone.Register(mux)
+	e.swap(mux)
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	body := fetch(t, client, http.MethodGet, e.srv.URL+"/login?id=authreq-1", nil)
+	m := bridgeLinkRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no bridge link on the login page")
+	}
+	link := htmlUnescape(m[1])
+	loginForm := formOf(body, `<form id="continue"`)
+	if !strings.Contains(body, "/dev/phone?link=") {
+		t.Error("no link to the virtual phone")
+	}
+
+	// Continue before the card: the same page, saying not yet.
+	if got := fetch(t, client, http.MethodPost, e.srv.URL+"/login/continue", loginForm); !strings.Contains(got, "カードの操作がまだ完了していません") {
+		t.Error("early Continue does not say the card step is missing")
+	}
+
+	phone := fetch(t, client, http.MethodGet, e.srv.URL+"/dev/phone?link="+url.QueryEscape(link), nil)
+	if !strings.Contains(phone, "デモ銀行") {
+		t.Error("phone does not show who is asking")
+	}
+	tap := formOf(phone, `<form method="post"`)
+	tap.Set("link", link)
+	tap.Set("pin", DefaultAuthPIN)
+	if got := fetch(t, client, http.MethodPost, e.srv.URL+"/dev/phone", tap); !strings.Contains(got, `data-outcome="done"`) {
+		t.Fatalf("tap failed:\n%s", got)
+	}
+
+	// The page's status endpoints see it done.
+	l, _ := protocol.ParseLink(link)
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+protocol.TxPath+l.ID+protocol.EventsSuffix+"?t="+loginForm.Get("bt"), nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(ev), `"state":"done"`) {
+		t.Errorf("events: %s", ev)
+	}
+
+	resp = do(t, client, http.MethodPost, e.srv.URL+"/login/continue", loginForm)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != e.srv.URL+"/authorize/callback?id=authreq-1" {
+		t.Errorf("Continue: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// TestLoginDevAutoTap: with DevAutoTap the login page answers its own
+// transaction with the phone's card and goes straight on.
+func TestLoginDevAutoTap(t *testing.T) {
+	e := newPhoneEnv(t)
+	core := &coreStub{issuer: e.srv.URL, done: map[string]bool{}}
+	b, err := bridge.New(bridge.Config{Backend: e.bridgeBackend(t), Verifier: e.verifier(t), Issuer: e.srv.URL, Completer: core,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lh, err := login.New(login.Config{Server: core, Bridge: b, Dev: true, DevAutoTap: true, AutoTapper: e.phone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(protocol.PathPrefix, b.Handler())
+	lh.Register(mux)
+	e.swap(mux)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp := do(t, client, http.MethodGet, e.srv.URL+"/login?id=authreq-1", nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != e.srv.URL+"/authorize/callback?id=authreq-1" {
+		t.Errorf("auto-tap login: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func do(t *testing.T, c *http.Client, method, target string, form url.Values) *http.Response {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, target, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func fetch(t *testing.T, c *http.Client, method, target string, form url.Values) string {
+	t.Helper()
+	resp := do(t, c, method, target, form)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// formOf collects the hidden fields of the form starting with start.
+func formOf(body, start string) url.Values {
+	v := url.Values{}
+	i := strings.Index(body, start)
+	if i < 0 {
+		return v
+	}
+	body = body[i:]
+	body = body[:strings.Index(body, "</form>")]
+	for _, m := range hiddenRE.FindAllStringSubmatch(body, -1) {
+		v.Set(m[1], htmlUnescape(m[2]))
+	}
+	return v
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&#43;", "+", "&#39;", "'", "&#34;", `"`, "&lt;", "<", "&gt;", ">").Replace(s)
+}

@@ -1,0 +1,208 @@
+package login
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+	"unicode/utf8"
+
+	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/server"
+	"github.com/inkan-id/inkan/provider/store"
+)
+
+// jst is the time zone of the expiry shown without JavaScript: the users
+// are in Japan, and a fixed zone needs no tzdata on the server.
+var jst = time.FixedZone("JST", 9*60*60)
+
+// maxIDLen bounds an auth request id from the query (the bridge accepts
+// bindings up to 256 bytes).
+const maxIDLen = 256
+
+// validID accepts printable ASCII ids of sane length, so that garbage
+// never reaches the store.
+func validID(id string) bool {
+	if id == "" || len(id) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// loginView is the body of the login page: one card transaction.
+type loginView struct {
+	ID         string
+	ClientName string
+	Sign       bool
+
+	TxID    string
+	Link    string
+	AppLink template.URL // inkan:// is not a scheme html/template trusts by itself
+	Token   string
+	QR      template.HTML
+
+	ExpiresISO       string
+	ExpiresClock     string
+	ExpiresUnixMilli int64
+	Remaining        string
+
+	EventsURL, StatusURL string
+	ContinueURL          string
+	LoginURL             string
+	PhoneURL             string
+
+	Notice  string // a non-error note, e.g. "not done yet"
+	Failure string // why the transaction cannot succeed
+	Final   bool   // failed or expired: only "start again" is left
+}
+
+// tx is a card transaction as the page knows it.
+type tx struct {
+	ID, Link, Token string
+	ExpiresAt       time.Time
+}
+
+// serveLogin handles GET /login?id=: it creates a card transaction for the
+// auth request and shows the ways to reach the card.
+func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	info, err := h.loadInfo(r, r.URL.Query().Get("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	l := chooseLang(r, info.UILocales)
+	if info.Done {
+		http.Redirect(w, r, h.next(info, r), http.StatusSeeOther)
+		return
+	}
+	purpose := protocol.PurposeAuth
+	if info.SignatureRequired {
+		purpose = protocol.PurposeSign
+	}
+	rp := protocol.RelyingParty{ClientID: info.ClientID, Name: truncate(info.ClientName, 256)}
+	created, err := h.bridge.Create(ctx, info.ID, purpose, rp, info.Scopes...)
+	if err != nil {
+		h.fail(w, r, createError(err))
+		return
+	}
+	t := tx{ID: created.ID, Link: created.Link, Token: created.BrowserToken, ExpiresAt: created.ExpiresAt}
+	var notice string
+	if h.autoTap {
+		if err := h.tapper.AutoTap(ctx, t.Link); err != nil {
+			h.log.WarnContext(ctx, "dev auto-tap failed", "tx", t.ID, "err", err)
+			notice = text(l, "login.autotap.failed")
+		} else if info, err = h.srv.LoginInfo(ctx, info.ID); err == nil && info.Done {
+			http.Redirect(w, r, h.next(info, r), http.StatusSeeOther)
+			return
+		} else if err != nil {
+			h.fail(w, r, infoError(err))
+			return
+		}
+	}
+	h.renderLogin(w, r, http.StatusOK, info, l, t, notice, nil)
+}
+
+// loadInfo validates the id and loads its auth request; an expired one is
+// 410 Gone.
+func (h *Handler) loadInfo(r *http.Request, id string) (*server.LoginInfo, error) {
+	if !validID(id) {
+		return nil, &pageError{Status: http.StatusBadRequest, Key: "err.unknown"}
+	}
+	info, err := h.srv.LoginInfo(r.Context(), id)
+	if err != nil {
+		return nil, infoError(err)
+	}
+	if !info.ExpiresAt.IsZero() && !h.now().Before(info.ExpiresAt) {
+		return nil, &pageError{Status: http.StatusGone, Key: "err.expired"}
+	}
+	return info, nil
+}
+
+// next is where a completed login goes: consent when needed, else the
+// callback that issues the code.
+func (h *Handler) next(info *server.LoginInfo, r *http.Request) string {
+	if !info.ConsentRequired {
+		return info.CallbackURL
+	}
+	q := url.Values{"id": {info.ID}}
+	if l := r.FormValue(langParam); l == string(langJA) || l == string(langEN) {
+		q.Set(langParam, l) // keep an explicit choice
+	}
+	return h.base + PathConsent + "?" + q.Encode()
+}
+
+// createError maps a bridge Create failure to the page shown.
+func createError(err error) error {
+	if errors.Is(err, store.ErrUnavailable) {
+		return &pageError{Status: http.StatusServiceUnavailable, Key: "err.unavailable", Err: err}
+	}
+	return &pageError{Status: http.StatusInternalServerError, Key: "err.internal", Err: err}
+}
+
+// renderLogin shows the login page for transaction t. failure, when set,
+// is the final state's error: the page then offers only "start again".
+func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, info *server.LoginInfo, l lang, t tx, notice string, failure *protocol.Error) {
+	v := h.newView(r, l, "title.login")
+	v.CSRF = h.csrfToken(w, r)
+	v.SwitchURL = h.base + PathLogin + "?" + url.Values{"id": {info.ID}, langParam: {string(l.other())}}.Encode()
+	lv := &loginView{
+		ID:          info.ID,
+		ClientName:  info.ClientName,
+		Sign:        info.SignatureRequired,
+		ContinueURL: h.base + PathContinue,
+		LoginURL:    h.base + PathLogin,
+		Notice:      notice,
+	}
+	v.Login = lv
+	if failure != nil {
+		lv.Final = true
+		lv.Failure = codeText(l, failure.Code)
+		h.render(w, r, status, "login", v)
+		return
+	}
+	link, err := protocol.ParseLink(t.Link)
+	if err != nil {
+		h.fail(w, r, &pageError{Status: http.StatusInternalServerError, Key: "err.internal", Err: err})
+		return
+	}
+	qr, err := qrSVG(t.Link, text(l, "login.qr.label"))
+	if err != nil {
+		h.fail(w, r, &pageError{Status: http.StatusInternalServerError, Key: "err.internal", Err: err})
+		return
+	}
+	txPath := h.base + protocol.TxPath + t.ID
+	lv.TxID, lv.Link, lv.Token, lv.QR = t.ID, t.Link, t.Token, qr
+	lv.AppLink = template.URL(link.AppLink())
+	lv.EventsURL, lv.StatusURL = txPath+protocol.EventsSuffix, txPath+protocol.StatusSuffix
+	lv.ExpiresISO = t.ExpiresAt.UTC().Format(time.RFC3339)
+	lv.ExpiresClock = t.ExpiresAt.In(jst).Format("15:04:05")
+	lv.ExpiresUnixMilli = t.ExpiresAt.UnixMilli()
+	left := t.ExpiresAt.Sub(h.now())
+	if left < time.Minute {
+		lv.Remaining = text(l, "login.remaining.lt1")
+	} else {
+		lv.Remaining = text(l, "login.remaining", int(left.Round(time.Minute)/time.Minute))
+	}
+	if h.dev {
+		lv.PhoneURL = h.phone + "?" + url.Values{"link": {t.Link}}.Encode()
+	}
+	h.render(w, r, status, "login", v)
+}
+
+// truncate cuts s to at most n bytes at a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,140 @@
+package login
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+
+	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/bridge"
+	"github.com/inkan-id/inkan/provider/store"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages are the parsed templates, one set per page, each with the layout.
+var pages = map[string]*template.Template{
+	"login":   parsePage("login.html"),
+	"consent": parsePage("consent.html"),
+	"error":   parsePage("error.html"),
+}
+
+func parsePage(name string) *template.Template {
+	return template.Must(template.New(name).ParseFS(templateFS,
+		"templates/layout.html", "templates/script.js.tmpl", "templates/"+name))
+}
+
+// view is what every page template sees.
+type view struct {
+	Lang      lang
+	OtherLang lang
+	Nonce     string
+	CSRF      string
+	Dev       bool
+	AutoTap   bool
+	TitleKey  string
+	SwitchURL string
+
+	Login   *loginView
+	Consent *consentView
+	Error   *errorView
+}
+
+// T returns the catalogue text of key in the page's language.
+func (v *view) T(key string, args ...any) string { return text(v.Lang, key, args...) }
+
+// errorView is the body of the error page.
+type errorView struct {
+	Message    string
+	ID         string // the auth request, when starting again makes sense
+	RestartURL string
+}
+
+// newView starts the view of a page in l.
+func (h *Handler) newView(r *http.Request, l lang, titleKey string) *view {
+	return &view{Lang: l, OtherLang: l.other(), Nonce: nonceFrom(r), Dev: h.dev, AutoTap: h.autoTap, TitleKey: titleKey}
+}
+
+// render writes a page with status. A template failure is a bug; it
+// answers a bare 500 rather than half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+	var buf bytes.Buffer
+	if err := pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+		h.log.ErrorContext(r.Context(), "template", "page", page, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// pageError is a failure shown to the user: the HTTP status, the catalogue
+// key of a user-safe message (or a bridge code whose own plain-language
+// text is shown), and the internal cause, which only reaches the log.
+type pageError struct {
+	Status int
+	Key    string
+	Code   protocol.Code // when set, its protocol message replaces Key
+	ID     string        // auth request id, to offer "start again"
+	Err    error
+}
+
+func (e *pageError) Error() string {
+	if e.Err != nil {
+		return "login: " + e.Key + ": " + e.Err.Error()
+	}
+	return "login: " + e.Key
+}
+
+func (e *pageError) Unwrap() error { return e.Err }
+
+// fail renders the error page for err, in the language of the request.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	pe, ok := errors.AsType[*pageError](err)
+	if !ok {
+		pe = &pageError{Status: http.StatusInternalServerError, Key: "err.internal", Err: err}
+	}
+	switch {
+	case pe.Status >= 500:
+		h.log.WarnContext(r.Context(), "login page failed", "status", pe.Status, "err", pe.Err)
+	default:
+		h.log.InfoContext(r.Context(), "login page refused", "status", pe.Status, "reason", pe.Key)
+	}
+	l := chooseLang(r, nil)
+	v := h.newView(r, l, "title.error")
+	v.Error = &errorView{Message: text(l, pe.Key)}
+	if pe.Code != "" {
+		v.Error.Message = codeText(l, pe.Code)
+	}
+	if pe.ID != "" {
+		v.Error.ID = pe.ID
+		v.Error.RestartURL = h.base + PathLogin
+		v.SwitchURL = h.base + PathLogin + "?" + url.Values{"id": {pe.ID}, langParam: {string(l.other())}}.Encode()
+	}
+	h.render(w, r, pe.Status, "error", v)
+}
+
+// codeText is the plain-language message of a bridge error code.
+func codeText(l lang, c protocol.Code) string {
+	e := protocol.NewError(c)
+	if l == langEN {
+		return e.Message
+	}
+	return e.MessageJA
+}
+
+// infoError maps an error of Server.LoginInfo to the page shown.
+func infoError(err error) error {
+	switch {
+	case errors.Is(err, bridge.ErrBindingGone):
+		return &pageError{Status: http.StatusBadRequest, Key: "err.unknown", Err: err}
+	case errors.Is(err, store.ErrUnavailable):
+		return &pageError{Status: http.StatusServiceUnavailable, Key: "err.unavailable", Err: err}
+	}
+	return &pageError{Status: http.StatusInternalServerError, Key: "err.internal", Err: err}
+}

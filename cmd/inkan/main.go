@@ -30,6 +30,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the OpenID provider (--dev: everything needed to try it locally)", runServe},
+		{"keys", "signing keys: list, rotate (published before it signs), prune", runKeys},
 		{"demo", "card login and eKYC signature with a virtual card, verified as the server does", runDemo},
 		{"vcard", "virtual My Number Card: issue, serve over vpcd, tap a bridge link, revoke, show", runVCard},
 	}

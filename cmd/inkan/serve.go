@@ -29,29 +29,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("serve takes no arguments")
 	}
 
-	var cfg *config.Config
-	if *cfgPath != "" {
-		var err error
-		if cfg, err = config.Load(*cfgPath); err != nil {
-			return err
-		}
-		if *dev && !cfg.Dev {
-			return usagef("--dev with a config file that does not say dev: true")
-		}
-	} else {
-		cfg = config.Default(*dev)
+	cfg, err := loadConfig(*cfgPath, *dev, *addr, *data)
+	if err != nil {
+		return err
 	}
-	if *addr != "" {
-		cfg.Addr = *addr
-		if cfg.Dev && *cfgPath == "" {
-			cfg.Issuer = "" // derived from the address again
-		}
-	}
-	if *data != "" {
-		cfg.DataDir = *data
-		cfg.Store.Bolt.Path, cfg.MasterKeyFile = "", ""
-	}
-	cfg.Derive()
 
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	a, err := app.New(ctx, cfg, app.Options{Log: log, DevAutoTap: *autoTap})
@@ -83,4 +64,33 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return nil
+}
+
+// loadConfig reads the config file, or the defaults, and applies the
+// command-line overrides shared by serve and keys.
+func loadConfig(path string, dev bool, addr, data string) (*config.Config, error) {
+	var cfg *config.Config
+	if path != "" {
+		var err error
+		if cfg, err = config.Load(path); err != nil {
+			return nil, err
+		}
+		if dev && !cfg.Dev {
+			return nil, usagef("--dev with a config file that does not say dev: true")
+		}
+	} else {
+		cfg = config.Default(dev)
+	}
+	if addr != "" {
+		cfg.Addr = addr
+		if cfg.Dev && path == "" {
+			cfg.Issuer = "" // derived from the address again
+		}
+	}
+	if data != "" {
+		cfg.DataDir = data
+		cfg.Store.Bolt.Path, cfg.MasterKeyFile = "", ""
+	}
+	cfg.Derive()
+	return cfg, nil
 }

@@ -98,20 +98,13 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 	if err != nil {
 		return nil, err
 	}
-	if a.Backend, err = openStore(cfg, opt); err != nil {
+	if a.Backend, err = OpenStore(cfg, opt.Log); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.Backend.Close)
 
 	alg := jose.SignatureAlgorithm(cfg.Tokens.SigningAlg)
-	publish := cfg.Keys.PublishDelay
-	if publish == 0 {
-		publish = keys.NoDelay
-	}
-	km, err := keys.New(a.Backend, master, keys.Options{
-		PublishDelay: publish, MaxTokenTTL: cfg.Tokens.MaxTokenTTL(),
-		Algorithms: []jose.SignatureAlgorithm{alg}, Now: opt.Now,
-	})
+	km, err := NewKeys(cfg, a.Backend, master, opt.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +176,20 @@ func (a *App) Close() error {
 	return errors.Join(errs...)
 }
 
-func openStore(cfg *config.Config, opt Options) (store.Backend, error) {
+// NewKeys returns the signing-key manager the config describes.
+func NewKeys(cfg *config.Config, b store.Backend, master []byte, now func() time.Time) (*keys.Manager, error) {
+	publish := cfg.Keys.PublishDelay
+	if publish == 0 {
+		publish = keys.NoDelay
+	}
+	return keys.New(b, master, keys.Options{
+		PublishDelay: publish, MaxTokenTTL: cfg.Tokens.MaxTokenTTL(),
+		Algorithms: []jose.SignatureAlgorithm{jose.SignatureAlgorithm(cfg.Tokens.SigningAlg)}, Now: now,
+	})
+}
+
+// OpenStore opens the backend the config names.
+func OpenStore(cfg *config.Config, log *slog.Logger) (store.Backend, error) {
 	if cfg.Store.Backend == config.BackendRedis {
 		r := cfg.Store.Redis
 		uo := &goredis.UniversalOptions{
@@ -204,7 +210,7 @@ func openStore(cfg *config.Config, opt Options) (store.Backend, error) {
 	if err := os.MkdirAll(filepath.Dir(cfg.Store.Bolt.Path), 0o700); err != nil {
 		return nil, err
 	}
-	return bolt.Open(cfg.Store.Bolt.Path, &bolt.Options{Logger: opt.Log})
+	return bolt.Open(cfg.Store.Bolt.Path, &bolt.Options{Logger: log})
 }
 
 // newVerifier builds the card verifier: the configured roots (pinned in

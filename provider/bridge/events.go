@@ -77,7 +77,13 @@ func (s *Service) serveEvents(w http.ResponseWriter, r *http.Request, id string)
 			continue
 		}
 		st := rec.status(s.now())
-		if last, ok = writeEvent(w, rc, st, last); !ok || st.State.Final() || !s.now().Before(deadline) {
+		if last, ok = writeEvent(w, rc, st, last); !ok || st.State.Final() {
+			return
+		}
+		if !s.now().Before(deadline) {
+			// The clock passed the deadline after st was computed: the
+			// transaction is over, so say so rather than end silently.
+			writeEvent(w, rc, protocol.Status{State: protocol.StateExpired, Error: protocol.NewError(protocol.CodeExpired), ExpiresAt: rec.ExpiresAt}, last)
 			return
 		}
 	}

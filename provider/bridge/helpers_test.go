@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inkan-id/inkan/internal/syncbuf"
+
 	"github.com/inkan-id/inkan/cardauth/clientdata"
 	"github.com/inkan-id/inkan/cardauth/identity"
 	"github.com/inkan-id/inkan/cardauth/jpki"
@@ -109,30 +111,13 @@ type env struct {
 	rev    *revocation.Static
 	comp   *recorder
 	offset atomic.Int64 // added to the service clock
-	logs   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs   *syncbuf.Buffer
 }
 
 func newEnv(t testing.TB, mod func(*Config)) *env {
 	t.Helper()
 	f := fx(t)
-	e := &env{t: t, rev: revocation.NewStatic(revocation.Good), comp: &recorder{}, logs: &syncBuffer{}}
+	e := &env{t: t, rev: revocation.NewStatic(revocation.Good), comp: &recorder{}, logs: &syncbuf.Buffer{}}
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "inkan.db"), &bolt.Options{SweepInterval: -1})
 	if err != nil {
 		t.Fatal(err)

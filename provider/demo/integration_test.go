@@ -16,6 +16,7 @@ import (
 	"github.com/inkan-id/inkan/cardauth/revocation"
 	"github.com/inkan-id/inkan/cardauth/vcard/testca"
 	"github.com/inkan-id/inkan/cardauth/verify"
+	"github.com/inkan-id/inkan/internal/syncbuf"
 	"github.com/inkan-id/inkan/provider/bridge"
 	"github.com/inkan-id/inkan/provider/clients"
 	"github.com/inkan-id/inkan/provider/config"
@@ -33,13 +34,13 @@ type provider struct {
 	t      *testing.T
 	ts     *httptest.Server
 	issuer string
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 }
 
 func newProvider(t *testing.T) *provider {
 	t.Helper()
 	dir := t.TempDir()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	db, err := bolt.Open(filepath.Join(dir, "inkan.db"), &bolt.Options{SweepInterval: -1})
 	if err != nil {

@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inkan-id/inkan/internal/syncbuf"
+
 	"github.com/inkan-id/inkan/cardauth/revocation"
 	"github.com/inkan-id/inkan/cardauth/vcard/testca"
 	"github.com/inkan-id/inkan/cardauth/verify"
@@ -21,24 +22,6 @@ import (
 	"github.com/inkan-id/inkan/provider/bridge"
 	"github.com/inkan-id/inkan/provider/store/bolt"
 )
-
-// syncBuffer collects logs from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // completions records the bridge's completed logins.
 type completions struct {
@@ -69,7 +52,7 @@ type phoneEnv struct {
 	bridge *bridge.Service
 	phone  *Phone
 	comp   *completions
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 	dir    string
 	db     *bolt.Store
 	v      *verify.Verifier
@@ -96,7 +79,7 @@ func (e *phoneEnv) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func newPhoneEnv(t *testing.T) *phoneEnv {
 	t.Helper()
-	e := &phoneEnv{t: t, comp: &completions{}, logs: &syncBuffer{}, dir: t.TempDir()}
+	e := &phoneEnv{t: t, comp: &completions{}, logs: &syncbuf.Buffer{}, dir: t.TempDir()}
 	mux := http.NewServeMux()
 	e.h = mux
 	e.srv = httptest.NewServer(e)

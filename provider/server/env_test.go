@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inkan-id/inkan/internal/syncbuf"
+
 	"github.com/inkan-id/inkan/cardauth/identity"
 	"github.com/inkan-id/inkan/cardauth/vcard/testca"
 	"github.com/inkan-id/inkan/provider/bridge"
@@ -58,7 +60,7 @@ type env struct {
 	ts      *httptest.Server
 	issuer  string
 	ca      *testca.CA
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 }
 
 type envOpt func(*Config)
@@ -94,7 +96,7 @@ func newEnvOn(t testing.TB, clk *clock, b store.Backend, opts ...envOpt) *env {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + ts.Listener.Addr().String()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg := Config{
 		Issuer: issuer, Backend: b, MasterKey: master, Dev: true, Clients: testRegistry(t, b), Keys: km,
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -115,24 +117,6 @@ func newEnvOn(t testing.TB, clk *clock, b store.Backend, opts ...envOpt) *env {
 		t.Fatal(err)
 	}
 	return &env{t: t, clock: clk, backend: b, keys: km, srv: srv, ts: ts, issuer: issuer, ca: ca, logs: logs}
-}
-
-// syncBuffer collects logs for the "no secrets in logs" checks.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // card issues a fresh authentication certificate and returns the card

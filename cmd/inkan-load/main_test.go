@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inkan-id/inkan/provider/app"
+	"github.com/inkan-id/inkan/provider/config"
+	"github.com/inkan-id/inkan/provider/store/redis/redistest"
+)
+
+const (
+	testSecret   = "load-secret-for-tests-only-0123456789"
+	testRedirect = "http://127.0.0.1:9/cb"
+)
+
+// provider is a dev provider served on a loopback port in this process,
+// with the load client, and the address where its OCSP requests go (the
+// tool's responder, which knows the cards the tool issues).
+type provider struct {
+	issuer, dataDir, ocspAddr string
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func startProvider(t *testing.T, redisAddr string) *provider {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &provider{ocspAddr: freeAddr(t)}
+	cfg := config.Default(true)
+	cfg.DataDir = t.TempDir()
+	cfg.Store.Bolt.Path = cfg.DataDir + "/inkan.db"
+	cfg.MasterKeyFile = cfg.DataDir + "/master.key"
+	cfg.Addr = ln.Addr().String()
+	cfg.Issuer = "http://" + cfg.Addr
+	cfg.JPKI.Revocation.OCSP.URL = "http://" + p.ocspAddr + "/"
+	if redisAddr != "" {
+		cfg.Store.Backend = config.BackendRedis
+		cfg.Store.Redis.Addrs = []string{redisAddr}
+	}
+	no := false
+	cfg.Clients = append(cfg.Clients, config.Client{
+		ID: "load", Name: "Load test", Secret: testSecret,
+		RedirectURIs:    []string{testRedirect},
+		GrantTypes:      []string{"authorization_code", "refresh_token"},
+		Scopes:          []string{"openid", "offline_access"},
+		ConsentRequired: &no,
+	})
+	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(a.Handler())
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	p.issuer, p.dataDir = cfg.Issuer, cfg.DataDir
+	return p
+}
+
+func (p *provider) args(extra ...string) []string {
+	return append([]string{
+		"--issuer", p.issuer, "--data", p.dataDir, "--ocsp", p.ocspAddr,
+		"--client-id", "load", "--client-secret", testSecret, "--redirect-uri", testRedirect,
+		"--server-pid", strconv.Itoa(os.Getpid()), "--json", "--timeout", "20s",
+	}, extra...)
+}
+
+// runJSON runs the tool and decodes its report.
+func runJSON(t *testing.T, args []string) (*Report, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	var rep Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("exit %d, no JSON report: %v\nstdout: %s\nstderr: %s", code, err, out.String(), errOut.String())
+	}
+	return &rep, code
+}
+
+func stepCount(rep *Report, name string) int {
+	for _, s := range rep.Steps {
+		if strings.TrimSpace(s.Step) == name {
+			return s.Count
+		}
+	}
+	return -1
+}
+
+// TestLoad drives a handful of complete logins and one refresh loop
+// against a provider in this process, on each store backend, and checks
+// that every operation succeeded and was counted and measured.
+func TestLoad(t *testing.T) {
+	for _, backend := range []string{"bolt", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			var redisAddr string
+			if backend == "redis" {
+				redisAddr = redistest.New(t).Addr()
+			}
+			p := startProvider(t, redisAddr)
+			var extra []string
+			if redisAddr != "" {
+				extra = []string{"--redis", redisAddr}
+			}
+
+			const logins = 6
+			rep, code := runJSON(t, p.args(append(extra, "--cards", "2", "--concurrency", "3", "--logins", strconv.Itoa(logins), "--duration", "1m")...))
+			if code != 0 || rep.Succeeded != logins || rep.Failed != 0 || rep.Attempted != logins {
+				t.Fatalf("exit %d, %d of %d logins succeeded, failures %v", code, rep.Succeeded, rep.Attempted, rep.Failures)
+			}
+			for _, s := range []string{"authorize", "login page", "bridge", "card (local)", "continue", "callback", "token", "userinfo", "login total"} {
+				if n := stepCount(rep, s); n != logins {
+					t.Errorf("step %q timed %d times, want %d", s, n, logins)
+				}
+			}
+			if rep.PerSecond <= 0 {
+				t.Errorf("logins/s = %v", rep.PerSecond)
+			}
+			if s := rep.Server; s == nil || s.RSSIdleMiB <= 0 || s.RSSMaxMiB < max(s.RSSIdleMiB, s.RSSEndMiB) || s.CPUSeconds <= 0 {
+				t.Errorf("server figures %+v", s)
+			}
+			if backend == "redis" {
+				r := rep.Redis
+				// A login stores an auth request, a transaction, a session,
+				// a code and tokens: some tens of commands, each read by
+				// Redis at most once per command.
+				if r == nil || r.CommandsPerOp < 10 || r.ReadsPerOp < 5 || r.ReadsPerOp > r.CommandsPerOp {
+					t.Fatalf("redis figures %+v", r)
+				}
+				var gets int64
+				for _, c := range r.Calls {
+					if c.Command == "info" {
+						t.Error("the tool's own INFO is counted")
+					}
+					if c.Command == "get" {
+						gets = c.Calls
+					}
+				}
+				if gets < logins {
+					t.Errorf("%d GETs for %d logins", gets, logins)
+				}
+			}
+
+			const grants = 10
+			rep, code = runJSON(t, p.args(append(extra, "--mode", "refresh", "--cards", "1", "--concurrency", "1", "--grants", strconv.Itoa(grants), "--duration", "1m")...))
+			if code != 0 || rep.Setup == nil || rep.Setup.Succeeded != 1 || rep.Succeeded != grants || rep.Failed != 0 {
+				t.Fatalf("refresh: exit %d, report %+v", code, rep)
+			}
+			if n := stepCount(rep, "refresh"); n != grants {
+				t.Errorf("refresh timed %d times, want %d", n, grants)
+			}
+			if n := stepCount(rep, "login total"); n != -1 {
+				t.Errorf("refresh mode reports the setup login as a step (%d)", n)
+			}
+			if backend == "redis" && (rep.Redis == nil || rep.Redis.ReadsPerOp < 1) {
+				t.Errorf("refresh: redis figures %+v", rep.Redis)
+			}
+		})
+	}
+}
+
+// TestFailuresAreCounted: a wrong client secret fails every login at the
+// token step, with the OAuth error code, and the exit code says so.
+func TestFailuresAreCounted(t *testing.T) {
+	p := startProvider(t, "")
+	args := p.args("--cards", "1", "--concurrency", "1", "--logins", "2")
+	for i, a := range args {
+		if a == testSecret {
+			args[i] = "wrong-secret"
+		}
+	}
+	rep, code := runJSON(t, args)
+	if code != 1 || rep.Succeeded != 0 || rep.Failed != 2 {
+		t.Fatalf("exit %d, %d ok, %d failed", code, rep.Succeeded, rep.Failed)
+	}
+	if len(rep.Failures) != 1 || rep.Failures[0].Kind != "token: HTTP 401 invalid_client" || rep.Failures[0].Count != 2 {
+		t.Errorf("failures %+v", rep.Failures)
+	}
+}
+
+// TestOnlyLoopback: the tool refuses to load anything off this machine.
+func TestOnlyLoopback(t *testing.T) {
+	for _, args := range [][]string{
+		{"--issuer", "https://id.example.jp"},
+		{"--issuer", "http://10.0.0.1:8080"},
+		{"--issuer", "http://127.0.0.1:8080", "--redis", "redis.example:6379"},
+		{"--issuer", "http://127.0.0.1:8080", "--ocsp", "0.0.0.0:9000"},
+	} {
+		base := []string{"--data", t.TempDir(), "--client-id", "c", "--client-secret", "s", "--redirect-uri", testRedirect}
+		var errOut bytes.Buffer
+		if code := run(context.Background(), append(base, args...), io.Discard, &errOut); code != 2 || !strings.Contains(errOut.String(), "loopback") {
+			t.Errorf("%v: exit %d, %q", args, code, errOut.String())
+		}
+	}
+	// Nor will its dialer connect elsewhere, whatever a discovery
+	// document or redirect says.
+	c := browserClient(newTransport(1), 2*time.Second)
+	if _, err := c.Get("http://192.0.2.1:80/"); err == nil || !strings.Contains(err.Error(), "non-loopback") {
+		t.Errorf("dial to 192.0.2.1: %v", err)
+	}
+}
+
+// TestParseLoginPage reads the link and form the way the page writes them.
+func TestParseLoginPage(t *testing.T) {
+	page := `<p class="link"><a id="bridge-link" href="http://127.0.0.1:1/bridge/v1/tx/AAECAwQFBgcICQoLDA0ODw#s&amp;x">x</a></p>
+<form id="restart" method="get" action="/login"><input type="hidden" name="id" value="other"></form>
+<form id="continue" method="post" action="/login/continue">
+<input type="hidden" name="csrf" value="c">
+<input type="hidden" name="id" value="ar&#43;1">
+<input type="hidden" name="tx" value="AAECAwQFBgcICQoLDA0ODw">
+<button type="submit">Continue</button></form>`
+	base, _ := url.Parse("http://127.0.0.1:1/login?id=x")
+	p, err := parseLoginPage([]byte(page), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.BridgeLink != "http://127.0.0.1:1/bridge/v1/tx/AAECAwQFBgcICQoLDA0ODw#s&x" ||
+		p.ContinueURL != "http://127.0.0.1:1/login/continue" || p.Form.Get("id") != "ar+1" || p.Form.Get("csrf") != "c" {
+		t.Errorf("parsed %+v", p)
+	}
+	if _, err := parseLoginPage([]byte(`<a id="other" href="x">`), base); err != errNoBridgeLink {
+		t.Errorf("page without link: %v", err)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 100; i++ {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	for _, c := range []struct {
+		p    int
+		want time.Duration
+	}{{50, 50 * time.Millisecond}, {90, 90 * time.Millisecond}, {99, 99 * time.Millisecond}, {100, 100 * time.Millisecond}} {
+		if got := percentile(d, c.p); got != c.want {
+			t.Errorf("p%d = %v, want %v", c.p, got, c.want)
+		}
+	}
+	if got := percentile(d[:1], 99); got != time.Millisecond {
+		t.Errorf("p99 of one = %v", got)
+	}
+}

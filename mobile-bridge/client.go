@@ -30,10 +30,11 @@ func httpClient(c *http.Client) *http.Client {
 	return &cc
 }
 
-// exchange sends one request with the agent secret and decodes a 200 JSON
+// exchange sends one request with the agent secret and claim token and
+// decodes a 200 JSON
 // answer into out (read up to limit bytes). Other answers become
 // *protocol.Error or *BadAnswerError.
-func exchange(ctx context.Context, c *http.Client, op, method, url, secret string, body any, limit int64, out any) error {
+func exchange(ctx context.Context, c *http.Client, op, method, url, secret, claim string, body any, limit int64, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -47,6 +48,7 @@ func exchange(ctx context.Context, c *http.Client, op, method, url, secret strin
 		return &TransportError{Op: op, Err: err}
 	}
 	req.Header.Set("Authorization", "Bearer "+secret)
+	req.Header.Set(protocol.ClaimHeader, claim)
 	req.Header.Set("Accept", protocol.MediaType)
 	if body != nil {
 		req.Header.Set("Content-Type", protocol.MediaType)

@@ -1,6 +1,10 @@
 package mobilebridge
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+)
 
 // TransportError is a failure to talk to the provider at all: DNS, TCP,
 // TLS, a timeout. Trying again may help.
@@ -27,3 +31,21 @@ type BadAnswerError struct {
 func (e *BadAnswerError) Error() string {
 	return fmt.Sprintf("bridge: %s: unexpected answer (HTTP %d): %s", e.Op, e.Status, e.Reason)
 }
+
+// OriginMismatchError means the provider names another origin than the
+// one the agent connected to: the link may lead to a site that relays
+// another provider's login. The agent stops before the card is used. It
+// unwraps to a *protocol.Error with code origin_mismatch, whose texts an
+// app can show.
+type OriginMismatchError struct {
+	Connected string // the link's origin
+	Named     string // the origin the provider gave
+}
+
+// Error implements error.
+func (e *OriginMismatchError) Error() string {
+	return fmt.Sprintf("bridge: fetch: the link is for %s but the provider says it is %q", e.Connected, e.Named)
+}
+
+// Unwrap returns the protocol error an app shows for it.
+func (e *OriginMismatchError) Unwrap() error { return protocol.NewError(protocol.CodeOriginMismatch) }

@@ -2,6 +2,7 @@ package mobilebridge
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -25,6 +26,14 @@ type Options struct {
 	// ConfirmLastTry must be set, after asking the user, to present the
 	// PIN when the card has one try left (design.md rule 2).
 	ConfirmLastTry bool
+	// ClaimToken is the token this agent claims transactions with
+	// (protocol.NewClaimToken; docs/bridge.md §2.1). Leave it empty: Fetch
+	// then uses a random token per transaction, remembered for the life
+	// of the process, so that fetching the same link again from this
+	// process counts as the same device. Set it to keep a claim across a
+	// restart of the app, or to run several devices in one process
+	// (simulators, tests). It is a bearer value: keep it out of logs.
+	ClaimToken string
 }
 
 // Session is a fetched transaction, ready to be answered once the user
@@ -38,6 +47,7 @@ type Session struct {
 
 	opts   Options
 	client *http.Client
+	claim  string
 }
 
 // Result is a successful answer.
@@ -76,8 +86,16 @@ func Fetch(ctx context.Context, link string, opts *Options) (*Session, error) {
 		s.opts.Now = time.Now
 	}
 	s.client = httpClient(s.opts.HTTPClient)
+	switch {
+	case s.opts.ClaimToken == "":
+		s.claim = processClaims.token(l.TxURL(), time.Now())
+	case protocol.ValidClaimToken(s.opts.ClaimToken):
+		s.claim = s.opts.ClaimToken
+	default:
+		return nil, errors.New("mobilebridge: Options.ClaimToken is not a claim token (want protocol.NewClaimToken)")
+	}
 	var tx protocol.Transaction
-	if err := exchange(ctx, s.client, "fetch", http.MethodGet, l.TxURL(), l.Secret, nil, protocol.MaxTransactionSize, &tx); err != nil {
+	if err := exchange(ctx, s.client, "fetch", http.MethodGet, l.TxURL(), l.Secret, s.claim, nil, protocol.MaxTransactionSize, &tx); err != nil {
 		return nil, err
 	}
 	if err := tx.Validate(); err != nil {
@@ -86,9 +104,20 @@ func Fetch(ctx context.Context, link string, opts *Options) (*Session, error) {
 	if tx.ID != l.ID {
 		return nil, &BadAnswerError{Op: "fetch", Status: http.StatusOK, Reason: "the provider answered for another transaction"}
 	}
+	// The provider's own idea of its origin must be where we are: a
+	// front that relays another provider's transactions shows up here.
+	// (client_data carries l.Origin() regardless, which the real
+	// provider checks.)
+	if tx.Origin != l.Origin() {
+		return nil, &OriginMismatchError{Connected: l.Origin(), Named: tx.Origin}
+	}
 	s.Transaction = tx
 	return s, nil
 }
+
+// BindingCode is the code to show the user, asking them to check that the
+// screen where they started the login shows the same one (docs/security.md).
+func (s *Session) BindingCode() string { return s.Transaction.BindingCode }
 
 // Key returns the card key the transaction needs: the auth key (4-digit
 // PIN) for a login, the sign key (6–16 character password) for a
@@ -144,7 +173,7 @@ func (s *Session) Answer(ctx context.Context, card cardauth.Transceiver, pin str
 	}
 	body := protocol.Response{ClientData: cd, Certificate: login.Certificate, Signature: login.Signature}
 	var res protocol.Result
-	if err := exchange(ctx, s.client, "post", http.MethodPost, s.Link.TxURL(), s.Link.Secret, body, 4096, &res); err != nil {
+	if err := exchange(ctx, s.client, "post", http.MethodPost, s.Link.TxURL(), s.Link.Secret, s.claim, body, 4096, &res); err != nil {
 		return nil, err
 	}
 	if res.Status != protocol.ResultDone {

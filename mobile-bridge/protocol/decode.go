@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -132,8 +133,30 @@ func (t *Transaction) Validate() error {
 		return &DecodeError{Field: "expires_at", Reason: "missing, or not after created_at"}
 	case t.ExpiresAt.Sub(t.CreatedAt) > 10*time.Minute:
 		return &DecodeError{Field: "expires_at", Reason: "lifetime over 10 minutes"}
+	case !validOrigin(t.Origin):
+		return &DecodeError{Field: "origin", Reason: "want http(s)://host[:port]"}
+	case !ValidBindingCode(t.BindingCode):
+		return &DecodeError{Field: "binding_code", Reason: "want 2–8 characters 0-9 A-Z"}
 	}
 	return nil
+}
+
+// validOrigin checks the shape of an origin for display and comparison
+// (the agent compares it with the link's origin byte for byte).
+func validOrigin(o string) bool {
+	rest, ok := strings.CutPrefix(o, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(o, "http://")
+	}
+	if !ok || rest == "" || len(o) > 300 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; c <= ' ' || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '@' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // NonceBytes returns the decoded nonce.

@@ -82,7 +82,8 @@ func TestDecodeResponseRejects(t *testing.T) {
 
 func TestDecodeTransaction(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	good := Transaction{ID: testID, Purpose: PurposeAuth, Nonce: testSecret, RelyingParty: RelyingParty{ClientID: "demo", Name: "デモ銀行"}, CreatedAt: now, ExpiresAt: now.Add(3 * time.Minute)}
+	good := Transaction{ID: testID, Purpose: PurposeAuth, Nonce: testSecret, RelyingParty: RelyingParty{ClientID: "demo", Name: "デモ銀行"}, CreatedAt: now, ExpiresAt: now.Add(3 * time.Minute),
+		Origin: "https://id.example.jp", BindingCode: "42"}
 	b, _ := json.Marshal(good)
 	// A newer provider's extra field is ignored.
 	b = bytes.Replace(b, []byte(`{`), []byte(`{"future":1,`), 1)
@@ -100,6 +101,13 @@ func TestDecodeTransaction(t *testing.T) {
 		"no expiry":   func(t *Transaction) { t.ExpiresAt = time.Time{} },
 		"backwards":   func(t *Transaction) { t.ExpiresAt = t.CreatedAt.Add(-time.Second) },
 		"too long":    func(t *Transaction) { t.ExpiresAt = t.CreatedAt.Add(time.Hour) },
+		"no origin":   func(t *Transaction) { t.Origin = "" },
+		"path origin": func(t *Transaction) { t.Origin = "https://id.example.jp/x" },
+		"ftp origin":  func(t *Transaction) { t.Origin = "ftp://id.example.jp" },
+		"no code":     func(t *Transaction) { t.BindingCode = "" },
+		"short code":  func(t *Transaction) { t.BindingCode = "4" },
+		"lower code":  func(t *Transaction) { t.BindingCode = "ab" },
+		"long code":   func(t *Transaction) { t.BindingCode = "123456789" },
 	} {
 		tx := good
 		edit(&tx)

@@ -19,6 +19,13 @@ const (
 	CodeAlreadyUsed Code = "already_used"
 	// CodeBusy: another answer to this transaction is being verified.
 	CodeBusy Code = "busy"
+	// CodeClaimedByAnotherDevice: another agent fetched the transaction
+	// first; only that device may fetch or answer it.
+	CodeClaimedByAnotherDevice Code = "claimed_by_another_device"
+	// CodeClaimRequired: the agent sent no valid claim token (header
+	// Inkan-Agent-Claim), or answered without fetching first; an agent
+	// older than the claim cannot be used.
+	CodeClaimRequired Code = "claim_required"
 	// CodeMalformed: the request body or the card data could not be read.
 	CodeMalformed Code = "malformed"
 	// CodeBadSignature: the card's signature does not verify.
@@ -75,6 +82,12 @@ var texts = map[Code][2]string{
 	CodeBusy: {
 		"Your card is already being checked. Please wait a moment.",
 		"ただいまカードを確認しています。少しお待ちください。"},
+	CodeClaimedByAnotherDevice: {
+		"This login was already opened on another device, so it cannot be used here. If you did not open it yourself, someone else may have your QR code: do not continue. Please start again from the website.",
+		"このログインは、すでに別の機器で開かれているため、ここでは使えません。ご自身で開いたものでなければ、QRコードが他の人に渡っている可能性があります。操作を続けず、もう一度ウェブサイトから始めてください。"},
+	CodeClaimRequired: {
+		"This app cannot be used for this login. Please update the app and scan the QR code again.",
+		"このアプリでは、このログインを続けられません。アプリを最新版に更新してから、もう一度QRコードを読み取ってください。"},
 	CodeMalformed: {
 		"Something went wrong while reading your card. Please try again.",
 		"カードの読み取りで問題が起きました。もう一度お試しください。"},
@@ -141,12 +154,17 @@ var statuses = map[Code]int{
 	CodeMethodNotAllowed:      http.StatusMethodNotAllowed,
 	CodeUnavailable:           http.StatusServiceUnavailable,
 	CodeInternal:              http.StatusInternalServerError,
+
+	// Cross-device safety (claim.go).
+	CodeClaimedByAnotherDevice: http.StatusConflict,
+	CodeClaimRequired:          http.StatusBadRequest,
 }
 
 // Codes returns every known code, for documentation and tests.
 func Codes() []Code {
 	return []Code{
-		CodeNotFound, CodeUnauthorized, CodeExpired, CodeAlreadyUsed, CodeBusy, CodeMalformed,
+		CodeNotFound, CodeUnauthorized, CodeExpired, CodeAlreadyUsed, CodeBusy,
+		CodeClaimedByAnotherDevice, CodeClaimRequired, CodeMalformed,
 		CodeBadSignature, CodeUntrustedCertificate, CodeCertificateExpired, CodeCertificateRevoked,
 		CodeRevocationUnavailable, CodeOriginMismatch, CodeWrongPurpose, CodeChallengeMismatch,
 		CodeStaleResponse, CodeTooManyAttempts, CodeMethodNotAllowed, CodeUnavailable, CodeInternal,

@@ -46,6 +46,15 @@ type Transaction struct {
 	// CreatedAt and ExpiresAt bound the transaction (at most 3 minutes).
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// Origin is the provider's origin as it sees itself (scheme://host
+	// [:port]). An agent shows it, and refuses the transaction when it is
+	// not the origin it connected to; client_data carries the connected
+	// origin either way.
+	Origin string `json:"origin"`
+	// BindingCode is the short code the login page shows next to the QR
+	// code. The agent shows it too and asks the user to check that both
+	// match: a mismatch means the link came from another screen.
+	BindingCode string `json:"binding_code"`
 }
 
 // Response is the body of POST /bridge/v1/tx/{id}: the card's answer.
@@ -97,4 +106,9 @@ type Status struct {
 	Error *Error `json:"error,omitempty"`
 	// ExpiresAt is when a pending transaction expires, for a countdown.
 	ExpiresAt time.Time `json:"expires_at"`
+	// DeviceConnected is true once an agent has fetched (and so claimed)
+	// the transaction: the page says that a phone opened the login.
+	DeviceConnected bool `json:"device_connected,omitempty"`
+	// BindingCode is the code the page shows and the agent shows too.
+	BindingCode string `json:"binding_code,omitempty"`
 }

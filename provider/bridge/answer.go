@@ -12,6 +12,7 @@ import (
 	"github.com/inkan-id/inkan/cardauth/identity"
 	"github.com/inkan-id/inkan/cardauth/verify"
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // errClaimLost means the record is no longer in the verifying state this
@@ -20,7 +21,7 @@ var errClaimLost = errors.New("bridge: verifying claim lost")
 
 // serveAnswer handles POST /bridge/v1/tx/{id}.
 func (s *Service) serveAnswer(w http.ResponseWriter, r *http.Request, id string) {
-	rec, perr := s.authorize(r, id)
+	rec, agent, perr := s.authorizeAgent(r, id, false)
 	if perr != nil {
 		writeError(w, perr)
 		return
@@ -36,7 +37,7 @@ func (s *Service) serveAnswer(w http.ResponseWriter, r *http.Request, id string)
 		writeError(w, perr)
 		return
 	}
-	if perr := s.answer(r.Context(), id, resp); perr != nil {
+	if perr := s.answer(r.Context(), id, agent, resp); perr != nil {
 		writeError(w, perr)
 		return
 	}
@@ -63,11 +64,13 @@ func readResponse(w http.ResponseWriter, r *http.Request) (*protocol.Response, *
 // answer processes one decoded card answer for transaction id. Every path
 // leaves the record in a consistent state: pending (with attempts counted
 // when the answer was wrong), failed, or done after the Completer
-// succeeded.
-func (s *Service) answer(ctx context.Context, id string, resp *protocol.Response) *protocol.Error {
+// succeeded. Only the agent that claimed the transaction (token agent)
+// may answer.
+func (s *Service) answer(ctx context.Context, id, agent string, resp *protocol.Response) *protocol.Error {
 	claim := random(16)
 	now := s.now()
 	var rec *record
+	var claimed []byte // the record as this claim stored it
 	// pending → verifying: of two concurrent answers, one wins and the
 	// other is told busy (or already_used once the first is done).
 	err := s.backend.Update(ctx, Namespace, id, func(old []byte) ([]byte, error) {
@@ -75,12 +78,16 @@ func (s *Service) answer(ctx context.Context, id string, resp *protocol.Response
 		if err != nil {
 			return nil, err
 		}
+		if perr := r.agentRefusal(agent); perr != nil {
+			return nil, perr
+		}
 		if perr := r.refusal(now); perr != nil {
 			return nil, perr
 		}
 		r.State, r.Claim, r.ClaimedAt = stateVerifying, claim, now
 		rec = r
-		return r.encode()
+		claimed, err = r.encode()
+		return claimed, err
 	})
 	if err != nil {
 		return s.storeError(ctx, "claim", err)
@@ -96,25 +103,25 @@ func (s *Service) answer(ctx context.Context, id string, resp *protocol.Response
 		// Only the card's own answer counts as an attempt, not our
 		// inability to check revocation or reach a service.
 		counted := perr.Code != protocol.CodeRevocationUnavailable && perr.Code != protocol.CodeUnavailable
-		failed := s.release(work, rec, claim, perr.Code, counted)
+		failed := s.release(work, rec, claimed, claim, perr.Code, counted)
 		s.logAnswer(ctx, rec, perr.Code, counted)
 		return perr.WithRetry(!failed)
 	}
 
 	if err := s.completer.CompleteCardLogin(work, rec.Binding, *login); err != nil {
 		if errors.Is(err, ErrBindingGone) {
-			s.finish(work, rec, claim, stateFailed, protocol.CodeExpired)
+			s.finish(work, rec, claimed, claim, stateFailed, protocol.CodeExpired)
 			s.logAnswer(ctx, rec, protocol.CodeExpired, false)
 			return protocol.NewError(protocol.CodeExpired)
 		}
 		s.log.ErrorContext(ctx, "bridge: completing the login failed", "tx", rec.ID, "err", err)
-		s.release(work, rec, claim, "", false)
+		s.release(work, rec, claimed, claim, "", false)
 		return protocol.NewError(protocol.CodeUnavailable).WithRetry(true)
 	}
 	// The login is complete. Should marking the record fail now, the agent
 	// is still told the truth (its card step succeeded); the record stays
 	// verifying until its lease ends.
-	s.finish(work, rec, claim, stateDone, "")
+	s.finish(work, rec, claimed, claim, stateDone, "")
 	s.logAnswer(ctx, rec, "", false, slog.Bool("soft_failed", login.SoftFailed))
 	return nil
 }
@@ -167,8 +174,10 @@ func (s *Service) check(ctx context.Context, rec *record, resp *protocol.Respons
 // release turns a verifying record back into pending, counting the attempt
 // when asked, or into failed when the attempts are used up. It reports
 // whether the transaction failed for good.
-func (s *Service) release(ctx context.Context, rec *record, claim string, code protocol.Code, counted bool) (failed bool) {
-	err := s.backend.Update(ctx, Namespace, rec.ID, func(old []byte) ([]byte, error) {
+// claimed is the record as the claim stored it: the update starts from it
+// and reads the record again only if it changed since (store.UpdateFrom).
+func (s *Service) release(ctx context.Context, rec *record, claimed []byte, claim string, code protocol.Code, counted bool) (failed bool) {
+	err := store.UpdateFrom(ctx, s.backend, Namespace, rec.ID, claimed, func(old []byte) ([]byte, error) {
 		r, err := decodeRecord(old)
 		if err != nil {
 			return nil, err
@@ -200,9 +209,10 @@ func (s *Service) release(ctx context.Context, rec *record, claim string, code p
 }
 
 // finish moves a verifying record to a final state.
-func (s *Service) finish(ctx context.Context, rec *record, claim string, to txState, failCode protocol.Code) {
+// Like release, it starts from claimed.
+func (s *Service) finish(ctx context.Context, rec *record, claimed []byte, claim string, to txState, failCode protocol.Code) {
 	now := s.now().UTC()
-	err := s.backend.Update(ctx, Namespace, rec.ID, func(old []byte) ([]byte, error) {
+	err := store.UpdateFrom(ctx, s.backend, Namespace, rec.ID, claimed, func(old []byte) ([]byte, error) {
 		r, err := decodeRecord(old)
 		if err != nil {
 			return nil, err

@@ -111,7 +111,11 @@ func TestForeignTransaction(t *testing.T) {
 	// Another transaction's secret opens nothing here.
 	_, perr := e.fetch(&protocol.Link{Scheme: l1.Scheme, Host: l1.Host, ID: l1.ID, Secret: l2.Secret})
 	wantCode(t, perr, protocol.CodeUnauthorized)
-	// A genuine answer to transaction 2, posted to transaction 1.
+	// A genuine answer to transaction 2, posted to transaction 1 by the
+	// agent that opened both.
+	if _, perr := e.fetch(l1); perr != nil {
+		t.Fatal(perr)
+	}
 	wantCode(t, e.post(l1, l1.Secret, e.goodAnswer(l2)), protocol.CodeChallengeMismatch)
 	if e.comp.count() != 0 {
 		t.Fatal("Completer called")
@@ -542,6 +546,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	for name, s := range map[string]string{
 		"secret":    l.Secret,
 		"token":     c.BrowserToken,
+		"claim":     e.agent,
 		"nonce":     tx.Nonce,
 		"signature": protocol.EncodeBase64URL(good.Signature)[:40],
 		"name":      "山田",

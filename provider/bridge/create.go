@@ -25,6 +25,10 @@ type Created struct {
 	BrowserToken string
 	// ExpiresAt is when the transaction stops accepting answers.
 	ExpiresAt time.Time
+	// BindingCode is the short code to show next to the QR code, with
+	// the instruction to check that the phone shows the same one. It is
+	// not a secret.
+	BindingCode string
 }
 
 // maxBindingLen bounds the auth request id a transaction is bound to.
@@ -65,6 +69,7 @@ func (s *Service) Create(ctx context.Context, binding string, purpose protocol.P
 		ExpiresAt:  now.Add(s.ttl),
 		State:      statePending,
 	}
+	rec.BindingCode = protocol.NewBindingCode()
 	rand.Read(rec.Nonce)
 	val, err := rec.encode()
 	if err != nil {
@@ -78,7 +83,7 @@ func (s *Service) Create(ctx context.Context, binding string, purpose protocol.P
 		}
 		return nil, fmt.Errorf("bridge: create: %w", err)
 	}
-	return &Created{ID: id, Link: link.String(), AppLink: link.AppLink(), BrowserToken: token, ExpiresAt: rec.ExpiresAt}, nil
+	return &Created{ID: id, Link: link.String(), AppLink: link.AppLink(), BrowserToken: token, ExpiresAt: rec.ExpiresAt, BindingCode: rec.BindingCode}, nil
 }
 
 // random returns n bytes from crypto/rand as base64url. crypto/rand.Read

@@ -14,6 +14,10 @@
 //	   ▲                 │
 //	   └──rejected───────┘ (attempts+1; failed at MaxAttempts)
 //
+// The first agent to fetch a transaction claims it (claim.go): only that
+// agent may fetch it again or answer it (docs/security.md).
+//
 // Secrets are never stored: the record holds SHA-256 hashes of the agent
-// secret and of the browser token, compared in constant time.
+// secret, of the browser token and of the claiming agent's token, compared
+// in constant time.
 package bridge

@@ -35,6 +35,7 @@ func FuzzAnswerBody(f *testing.F) {
 		}
 		req := httptest.NewRequest("POST", protocol.TxPath+c.ID, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+l.Secret)
+		req.Header.Set(protocol.ClaimHeader, e.agent)
 		req.Header.Set("Content-Type", protocol.MediaType)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)

@@ -12,8 +12,8 @@ import (
 // Handler serves the bridge endpoints at their full paths (/bridge/v1/...).
 // When the issuer has a path, mount it with http.StripPrefix of that path.
 //
-//	GET  /bridge/v1/tx/{id}         agent secret   → protocol.Transaction
-//	POST /bridge/v1/tx/{id}         agent secret   protocol.Response → protocol.Result
+//	GET  /bridge/v1/tx/{id}         agent secret + claim  → protocol.Transaction
+//	POST /bridge/v1/tx/{id}         agent secret + claim  protocol.Response → protocol.Result
 //	GET  /bridge/v1/tx/{id}/status  browser token  → protocol.Status
 //	GET  /bridge/v1/tx/{id}/events  browser token  → text/event-stream of protocol.Status
 //
@@ -135,8 +135,9 @@ func (s *Service) authorize(r *http.Request, id string) (*record, *protocol.Erro
 }
 
 // serveFetch answers GET /bridge/v1/tx/{id}: what the agent shows and signs.
+// The first agent to fetch claims the transaction (claim.go).
 func (s *Service) serveFetch(w http.ResponseWriter, r *http.Request, id string) {
-	rec, perr := s.authorize(r, id)
+	rec, token, perr := s.authorizeAgent(r, id, true)
 	if perr != nil {
 		writeError(w, perr)
 		return
@@ -147,6 +148,12 @@ func (s *Service) serveFetch(w http.ResponseWriter, r *http.Request, id string) 
 		writeError(w, perr)
 		return
 	}
+	if rec.AgentHash == nil {
+		if rec, perr = s.claim(r.Context(), id, token); perr != nil {
+			writeError(w, perr)
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, protocol.Transaction{
 		ID:           rec.ID,
 		Purpose:      rec.Purpose,
@@ -155,5 +162,7 @@ func (s *Service) serveFetch(w http.ResponseWriter, r *http.Request, id string) 
 		Scopes:       rec.Scopes,
 		CreatedAt:    rec.CreatedAt,
 		ExpiresAt:    rec.ExpiresAt,
+		Origin:       s.origin,
+		BindingCode:  rec.BindingCode,
 	})
 }

@@ -112,12 +112,13 @@ type env struct {
 	comp   *recorder
 	offset atomic.Int64 // added to the service clock
 	logs   *syncbuf.Buffer
+	agent  string // the claim token of the test's agent
 }
 
 func newEnv(t testing.TB, mod func(*Config)) *env {
 	t.Helper()
 	f := fx(t)
-	e := &env{t: t, rev: revocation.NewStatic(revocation.Good), comp: &recorder{}, logs: &syncbuf.Buffer{}}
+	e := &env{t: t, rev: revocation.NewStatic(revocation.Good), comp: &recorder{}, logs: &syncbuf.Buffer{}, agent: protocol.NewClaimToken()}
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "inkan.db"), &bolt.Options{SweepInterval: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -169,9 +170,15 @@ func (e *env) create(p protocol.Purpose) (*Created, *protocol.Link) {
 	return c, l
 }
 
-// do sends a request with an optional bearer token and returns the status,
-// the body and the response headers.
+// do sends a request as the test's agent with an optional bearer token
+// and returns the status, the body and the response headers.
 func (e *env) do(method, url, bearer, contentType string, body []byte) (int, []byte, http.Header) {
+	e.t.Helper()
+	return e.doAs(e.agent, method, url, bearer, contentType, body)
+}
+
+// doAs is do with the claim token agent ("" sends no claim header).
+func (e *env) doAs(agent, method, url, bearer, contentType string, body []byte) (int, []byte, http.Header) {
 	e.t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
@@ -179,6 +186,9 @@ func (e *env) do(method, url, bearer, contentType string, body []byte) (int, []b
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	if agent != "" {
+		req.Header.Set(protocol.ClaimHeader, agent)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -195,10 +205,16 @@ func (e *env) do(method, url, bearer, contentType string, body []byte) (int, []b
 	return resp.StatusCode, b, resp.Header
 }
 
-// fetch GETs the transaction as an agent.
+// fetch GETs the transaction as the test's agent.
 func (e *env) fetch(l *protocol.Link) (*protocol.Transaction, *protocol.Error) {
 	e.t.Helper()
-	status, body, _ := e.do("GET", l.TxURL(), l.Secret, "", nil)
+	return e.fetchAs(e.agent, l)
+}
+
+// fetchAs GETs the transaction as the agent with claim token agent.
+func (e *env) fetchAs(agent string, l *protocol.Link) (*protocol.Transaction, *protocol.Error) {
+	e.t.Helper()
+	status, body, _ := e.doAs(agent, "GET", l.TxURL(), l.Secret, "", nil)
 	if status != http.StatusOK {
 		return nil, errorBody(e.t, status, body)
 	}
@@ -270,7 +286,22 @@ func (e *env) post(l *protocol.Link, secret string, resp protocol.Response) *pro
 
 func (e *env) postRaw(l *protocol.Link, secret, contentType string, body []byte) *protocol.Error {
 	e.t.Helper()
-	status, b, _ := e.do("POST", l.TxURL(), secret, contentType, body)
+	return e.postRawAs(e.agent, l, secret, contentType, body)
+}
+
+// postAs sends an answer as the agent with claim token agent.
+func (e *env) postAs(agent string, l *protocol.Link, resp protocol.Response) *protocol.Error {
+	e.t.Helper()
+	b, err := json.Marshal(resp)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.postRawAs(agent, l, l.Secret, protocol.MediaType, b)
+}
+
+func (e *env) postRawAs(agent string, l *protocol.Link, secret, contentType string, body []byte) *protocol.Error {
+	e.t.Helper()
+	status, b, _ := e.doAs(agent, "POST", l.TxURL(), secret, contentType, body)
 	if status == http.StatusOK {
 		var r protocol.Result
 		if err := json.Unmarshal(b, &r); err != nil || r.Status != protocol.ResultDone {

@@ -44,6 +44,14 @@ type record struct {
 	LastError   protocol.Code         `json:"last_error,omitempty"`
 	FailCode    protocol.Code         `json:"fail_code,omitempty"`
 	CompletedAt time.Time             `json:"completed_at,omitzero"`
+
+	// BindingCode is shown on the page and to the agent (not a secret).
+	BindingCode string `json:"binding_code,omitempty"`
+	// AgentHash is the SHA-256 of the claim token of the agent that
+	// fetched first: only it may fetch again and answer. (Claim above is
+	// the lease of an answer being verified, a different thing.)
+	AgentHash []byte    `json:"agent_sha256,omitempty"`
+	AgentAt   time.Time `json:"agent_at,omitzero"`
 }
 
 func (r *record) encode() ([]byte, error) { return json.Marshal(r) }
@@ -108,7 +116,7 @@ func (r *record) failCode() protocol.Code {
 
 // status is what the browser page sees.
 func (r *record) status(now time.Time) protocol.Status {
-	st := protocol.Status{State: r.phase(now), ExpiresAt: r.ExpiresAt}
+	st := protocol.Status{State: r.phase(now), ExpiresAt: r.ExpiresAt, BindingCode: r.BindingCode, DeviceConnected: r.AgentHash != nil}
 	switch st.State {
 	case protocol.StateFailed:
 		st.Error = protocol.NewError(r.failCode())

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	mobilebridge "github.com/inkan-id/inkan/mobile-bridge"
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/bridge"
 	"github.com/inkan-id/inkan/provider/login"
@@ -49,6 +51,7 @@ func (c *coreStub) CompleteCardLogin(_ context.Context, binding string, _ bridge
 }
 
 var bridgeLinkRE = regexp.MustCompile(`<a id="bridge-link" href="([^"]+)"`)
+var bindingCodeRE = regexp.MustCompile(`id="binding-code">([0-9A-Z]+)<`)
 var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
 
 // TestLoginWithPhone drives the pages like a browser without JavaScript:
@@ -90,9 +93,30 @@ func TestLoginWithPhone(t *testing.T) {
 		t.Error("early Continue does not say the card step is missing")
 	}
 
+	// The page shows a binding code; the phone, having claimed the
+	// transaction, shows the same one, and the page then says that a
+	// device connected.
+	cm := bindingCodeRE.FindStringSubmatch(body)
+	if cm == nil {
+		t.Fatal("no binding code on the login page")
+	}
 	phone := fetch(t, client, http.MethodGet, e.srv.URL+"/dev/phone?link="+url.QueryEscape(link), nil)
 	if !strings.Contains(phone, "デモ銀行") {
 		t.Error("phone does not show who is asking")
+	}
+	if pm := bindingCodeRE.FindStringSubmatch(phone); pm == nil || pm[1] != cm[1] {
+		t.Errorf("phone shows code %v, the page %s", pm, cm[1])
+	}
+	if !strings.Contains(phone, `<span id="origin">`+e.srv.URL+`</span>`) || !strings.Contains(phone, "確認番号は「"+cm[1]+"」") {
+		t.Error("phone does not show the origin and the plain-language prompt")
+	}
+	if got := fetch(t, client, http.MethodPost, e.srv.URL+"/login/continue", loginForm); !strings.Contains(got, "このログインを開きました") ||
+		!strings.Contains(got, `id="binding-code">`+cm[1]+`<`) {
+		t.Error("Continue does not say that a device connected")
+	}
+	// Someone else with the same link (a forwarded QR code) gets nowhere.
+	if _, err := mobilebridge.Fetch(context.Background(), link, &mobilebridge.Options{ClaimToken: protocol.NewClaimToken()}); !errors.Is(err, protocol.NewError(protocol.CodeClaimedByAnotherDevice)) {
+		t.Errorf("second device: %v", err)
 	}
 	tap := formOf(phone, `<form method="post"`)
 	tap.Set("link", link)

@@ -70,6 +70,9 @@ type Phone struct {
 	log      *slog.Logger
 	now      func() time.Time
 	csrf     csrf
+	// claim is this phone's claim token: one virtual phone is one device,
+	// so its page, its taps and AutoTap all hold the same claim.
+	claim string
 }
 
 // NewPhone checks cfg, loads or issues the card, and returns the phone.
@@ -87,6 +90,7 @@ func NewPhone(cfg PhoneConfig) (*Phone, error) {
 		client:   cfg.HTTPClient,
 		log:      cfg.Log,
 		now:      cfg.Now,
+		claim:    protocol.NewClaimToken(),
 	}
 	if p.log == nil {
 		p.log = slog.Default()
@@ -159,7 +163,7 @@ func (p *Phone) parseLink(raw string) (*protocol.Link, error) {
 }
 
 func (p *Phone) options(confirmLastTry bool) *mobilebridge.Options {
-	return &mobilebridge.Options{HTTPClient: p.client, Now: p.now, ConfirmLastTry: confirmLastTry}
+	return &mobilebridge.Options{HTTPClient: p.client, Now: p.now, ConfirmLastTry: confirmLastTry, ClaimToken: p.claim}
 }
 
 // tap answers link with the card and pin, holding the card for the whole

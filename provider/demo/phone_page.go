@@ -24,6 +24,9 @@ type phoneView struct {
 	Tx        *protocol.Transaction
 	Sign      bool
 	ExpiresIn string
+	// Prompt is what the app says before asking for the PIN, with the
+	// binding code to compare with the login page.
+	Prompt *mobilebridge.Prompt
 	// Card state.
 	AuthTries int
 	SignTries int
@@ -77,6 +80,8 @@ func (p *Phone) view(ctx context.Context, w http.ResponseWriter, r *http.Request
 	v.Tx = &s.Transaction
 	v.Sign = s.Transaction.Purpose == protocol.PurposeSign
 	v.ExpiresIn = max(time.Until(s.Transaction.ExpiresAt), 0).Round(time.Second).String()
+	pr := s.Prompt()
+	v.Prompt = &pr
 	return v
 }
 

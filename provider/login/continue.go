@@ -58,9 +58,13 @@ func (h *Handler) serveContinue(w http.ResponseWriter, r *http.Request) {
 		if st.Error != nil {
 			notice = codeText(l, st.Error.Code) + " " + notice
 		}
+		if st.DeviceConnected {
+			notice = text(l, "login.connected") + " " + notice
+		}
 		if !st.ExpiresAt.IsZero() {
 			t.ExpiresAt = st.ExpiresAt
 		}
+		t.BindingCode = st.BindingCode
 		h.renderLogin(w, r, http.StatusOK, info, l, t, notice, nil)
 	}
 }

@@ -3,6 +3,7 @@ package login
 import (
 	"encoding/xml"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -285,10 +286,19 @@ func TestQRSVG(t *testing.T) {
 	if doc.Role != "img" || doc.Label != `QR "code" <for> you` {
 		t.Errorf("role %q label %q", doc.Role, doc.Label)
 	}
-	// Redraw the modules from the path and compare with the encoder.
-	q, _ := qrcode.New(link, qrcode.Medium)
-	q.DisableBorder = true
-	want := q.Bitmap()
+	// Redraw the modules from the path and compare with the encoder
+	// (TestQREncodeMatchesGoQRCode checks the encoder itself).
+	m, ok := qrEncode(link)
+	if !ok {
+		t.Fatal("a bridge link does not fit qrEncode")
+	}
+	want := make([][]bool, m.size)
+	for y := range want {
+		want[y] = make([]bool, m.size)
+		for x := range want[y] {
+			want[y][x] = m.dark(x, y)
+		}
+	}
 	size := len(want) + 2*quietZone
 	if doc.ViewBox != "0 0 "+itoa(size)+" "+itoa(size) {
 		t.Errorf("viewBox %q for %d modules", doc.ViewBox, size)
@@ -313,6 +323,76 @@ func TestQRSVG(t *testing.T) {
 			if got[y][x] != w {
 				t.Fatalf("module (%d,%d) = %v, want %v (quiet zone %v)", x, y, got[y][x], w, !inner)
 			}
+		}
+	}
+}
+
+// TestQREncodeMatchesGoQRCode holds qrEncode to go-qrcode, module for
+// module: for contents of every length qrEncode takes (versions 1 to 10),
+// go-qrcode's symbol must be qrEncode's with the mask go-qrcode chose, and
+// the masks seen must include qrMask. Lowercase letters keep go-qrcode in
+// byte mode, the only mode qrEncode writes.
+func TestQREncodeMatchesGoQRCode(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	seen := map[int]bool{}
+	maxLen := 0
+	for n := 1; ; n++ {
+		content := make([]byte, n)
+		for i := range content {
+			content[i] = byte('a' + rng.IntN(26))
+		}
+		if _, ok := qrEncode(string(content)); !ok {
+			break
+		}
+		maxLen = n
+		q, err := qrcode.New(string(content), qrcode.Medium)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.DisableBorder = true
+		want := q.Bitmap()
+		found := -1
+		for mask := range 8 {
+			m, _ := qrEncodeMask(string(content), mask)
+			if m.size != len(want) {
+				t.Fatalf("length %d: %d modules, go-qrcode %d", n, m.size, len(want))
+			}
+			same := true
+			for y := 0; y < m.size && same; y++ {
+				for x := 0; x < m.size; x++ {
+					if m.dark(x, y) != want[y][x] {
+						same = false
+						break
+					}
+				}
+			}
+			if same {
+				found = mask
+				break
+			}
+		}
+		if found < 0 {
+			t.Fatalf("length %d: no mask gives go-qrcode's symbol", n)
+		}
+		seen[found] = true
+	}
+	if maxLen != 213 {
+		t.Errorf("qrEncode takes up to %d bytes, want 213 (version 10-M)", maxLen)
+	}
+	if !seen[qrMask] {
+		t.Errorf("go-qrcode never chose mask %d in the samples; masks seen %v", qrMask, seen)
+	}
+	// Longer content still renders, through go-qrcode.
+	if _, err := qrSVG(strings.Repeat("x", 400), "long"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func BenchmarkQRSVG(b *testing.B) {
+	link := "https://id.example.jp/bridge/v1/tx/" + strings.Repeat("A", protocol.IDLen) + "#" + strings.Repeat("B", protocol.SecretLen)
+	for b.Loop() {
+		if _, err := qrSVG(link, "QR"); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -107,9 +107,10 @@ func (b *fakeBridge) Create(_ context.Context, binding string, p protocol.Purpos
 	if b.states == nil {
 		b.states, b.tokens = map[string]protocol.Status{}, map[string]string{}
 	}
-	b.states[id] = protocol.Status{State: protocol.StatePending, ExpiresAt: exp}
+	code := fmt.Sprintf("%02d", 40+b.n)
+	b.states[id] = protocol.Status{State: protocol.StatePending, ExpiresAt: exp, BindingCode: code}
 	b.tokens[id] = token
-	return &bridge.Created{ID: id, Link: link.String(), AppLink: link.AppLink(), BrowserToken: token, ExpiresAt: exp}, nil
+	return &bridge.Created{ID: id, Link: link.String(), AppLink: link.AppLink(), BrowserToken: token, ExpiresAt: exp, BindingCode: code}, nil
 }
 
 func (b *fakeBridge) Status(_ context.Context, id, token string) (protocol.Status, error) {

@@ -46,6 +46,8 @@ type loginView struct {
 	AppLink template.URL // inkan:// is not a scheme html/template trusts by itself
 	Token   string
 	QR      template.HTML
+	// BindingCode is shown next to the QR code; the agent shows it too.
+	BindingCode string
 
 	ExpiresISO       string
 	ExpiresClock     string
@@ -65,6 +67,7 @@ type loginView struct {
 // tx is a card transaction as the page knows it.
 type tx struct {
 	ID, Link, Token string
+	BindingCode     string
 	ExpiresAt       time.Time
 }
 
@@ -92,7 +95,7 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, createError(err))
 		return
 	}
-	t := tx{ID: created.ID, Link: created.Link, Token: created.BrowserToken, ExpiresAt: created.ExpiresAt}
+	t := tx{ID: created.ID, Link: created.Link, Token: created.BrowserToken, BindingCode: created.BindingCode, ExpiresAt: created.ExpiresAt}
 	var notice string
 	if h.autoTap {
 		if err := h.tapper.AutoTap(ctx, t.Link); err != nil {
@@ -178,7 +181,7 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	txPath := h.base + protocol.TxPath + t.ID
-	lv.TxID, lv.Link, lv.Token, lv.QR = t.ID, t.Link, t.Token, qr
+	lv.TxID, lv.Link, lv.Token, lv.QR, lv.BindingCode = t.ID, t.Link, t.Token, qr, t.BindingCode
 	lv.AppLink = template.URL(link.AppLink())
 	lv.EventsURL, lv.StatusURL = txPath+protocol.EventsSuffix, txPath+protocol.StatusSuffix
 	lv.ExpiresISO = t.ExpiresAt.UTC().Format(time.RFC3339)

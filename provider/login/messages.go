@@ -48,6 +48,9 @@ var catalogue = map[lang]map[string]string{
 		"login.notyet":         "カードの操作がまだ完了していません。カードの操作を終えてから、もう一度「次へ進む」を押してください。",
 		"login.almost":         "カードを確認しました。もう一度「次へ進む」を押してください。",
 		"login.autotap.failed": "自動でのカード操作に失敗しました（開発用）。仮想スマートフォンで操作してください。",
+		"login.binding.label":  "確認番号:",
+		"login.binding.text":   "スマートフォンのアプリ（または Inkan Reader）に、これと同じ番号が表示されていることを確かめてください。違う番号のときは、カードを使わないでください。この画面のQRコードやリンクを、他の人に送らないでください。",
+		"login.connected":      "スマートフォンなどの機器が、このログインを開きました。確認番号が同じか確かめてください。ご自身の機器でなければ、「最初からやり直す」を押してください。",
 
 		"js.done":    "カードを確認しました。次の画面へ進みます。",
 		"js.left":    "残り {t}",
@@ -121,6 +124,9 @@ var catalogue = map[lang]map[string]string{
 		"login.notyet":         "Your card has not been used yet. Please use your card, then press Continue again.",
 		"login.almost":         "Your card was checked. Please press Continue again.",
 		"login.autotap.failed": "The automatic card step failed (dev). Please use the virtual phone.",
+		"login.binding.label":  "Check number:",
+		"login.binding.text":   "Check that your phone app (or Inkan Reader) shows the same number. If it shows a different number, do not use your card. Never send this page's QR code or link to anyone.",
+		"login.connected":      "A phone has opened this login. Check the number matches. If it was not your own device, press “Start again”.",
 
 		"js.done":    "Your card was checked. Moving on.",
 		"js.left":    "{t} left",

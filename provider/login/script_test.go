@@ -63,6 +63,10 @@ func TestScript(t *testing.T) {
 	if r.Submitted != 1 || len(r.Fetches) != 0 {
 		t.Errorf("sseDone: submitted %d, fetched %v", r.Submitted, r.Fetches)
 	}
+	r = run("sseConnected")
+	if r.Submitted != 1 || len(r.Status) != 2 || r.Status[0] != "CONNECTED" || r.Status[1] != "DONE" {
+		t.Errorf("sseConnected: %+v", r)
+	}
 	r = run("sseFailed")
 	if r.Submitted != 0 || !r.Hidden || !r.Focused || len(r.Status) == 0 || r.Status[len(r.Status)-1] != "Error: Too many." {
 		t.Errorf("sseFailed: %+v", r)

@@ -20,7 +20,8 @@ function text(n) {
   return (n.textContent || "") + n.children.map(text).join("");
 }
 const data = el({ "data-events": dataEvents, "data-status": dataStatus, "data-expires": String(Date.now() + 90000),
-  "data-msg-done": "DONE", "data-msg-left": "{t} left", "data-msg-expired": "EXPIRED", "data-msg-retry": "RETRY", "data-msg-error": "Error:" });
+  "data-msg-done": "DONE", "data-msg-left": "{t} left", "data-msg-expired": "EXPIRED", "data-msg-retry": "RETRY", "data-msg-error": "Error:",
+  "data-msg-connected": "CONNECTED" });
 const form = el({});
 form.elements = { bt: { value: "TOKEN" } };
 form.submit = () => { log.submitted++; };
@@ -47,6 +48,8 @@ class FakeES {
 const scenarios = {
   // The stream says pending, then done: the form is submitted once.
   sseDone() { const s = FakeES.last; s.onmessage({ data: '{"state":"pending"}' }); s.onmessage({ data: '{"state":"done"}' }); s.onmessage({ data: '{"state":"done"}' }); },
+  // A phone claims the transaction: the page says so once, then moves on.
+  sseConnected() { const s = FakeES.last; s.onmessage({ data: '{"state":"pending","binding_code":"42"}' }); s.onmessage({ data: '{"state":"pending","device_connected":true,"binding_code":"42"}' }); s.onmessage({ data: '{"state":"pending","device_connected":true,"binding_code":"42"}' }); s.onmessage({ data: '{"state":"done","device_connected":true}' }); },
   // The stream reports a final failure with the bridge's text.
   sseFailed() { FakeES.last.onmessage({ data: '{"state":"failed","error":{"code":"too_many_attempts","message":"Too many.","message_ja":"多すぎ"}}' }); },
   // The stream breaks: polling with the bearer header takes over.

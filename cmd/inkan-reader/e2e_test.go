@@ -296,6 +296,62 @@ func TestE2ESignVerifyRevoke(t *testing.T) {
 	}
 }
 
+// TestE2EOpen is a whole login through the real PC/SC stack: a go-oidc
+// relying party starts it at an in-process dev provider, the built
+// inkan-reader answers the login page's bridge link ("open LINK
+// --pin-stdin --yes") with the card that "inkan vcard serve" plugs into
+// vpcd, and the relying party redeems the code and verifies the ID token.
+// The card is issued by the provider's test CA, so the provider trusts it
+// and its OCSP responder knows its serial.
+func TestE2EOpen(t *testing.T) {
+	w := setup(t)
+	p := startProvider(t)
+	file := filepath.Join(w.dir, "open.json")
+	if err := vcard.WriteFile(file, p.cardFile()); err != nil {
+		t.Fatal(err)
+	}
+	w.use(t, file)
+	tr := &transcript{t: t}
+	runReader := func(stdin string, args ...string) (int, string, string) {
+		t.Helper()
+		code, out, errs := w.run(t, stdin, args...)
+		tr.text.WriteString(out + errs)
+		return code, out, errs
+	}
+
+	l := p.beginLogin()
+	start := time.Now()
+	code, out, errs := runReader(provPIN+"\n", "open", l.HTTPSLink, "--pin-stdin", "--yes", "--reader", pcsctest.Reader)
+	if code != exitOK || !strings.Contains(out, "Who is asking:  Test bank (client id: rp)") ||
+		!strings.Contains(out, "Done: your card answered the sign-in for Test bank") {
+		t.Fatalf("open: exit %d\n%s%s", code, out, errs)
+	}
+	t.Logf("inkan-reader open via pcscd, whole process: %v", time.Since(start).Round(time.Millisecond))
+	first := l.finish()
+
+	// The inkan:// form, as the URL handler gets it; a wrong PIN first
+	// costs a try on the card and nothing on the website.
+	l2 := p.beginLogin()
+	code, _, errs = runReader("0000\n", "open", l2.AppLink, "--pin-stdin", "--yes", "--reader", pcsctest.Reader)
+	if code != exitWrongPIN || !strings.Contains(errs, "wrong PIN, 2 tries left") {
+		t.Fatalf("wrong PIN: exit %d %s", code, errs)
+	}
+	if f := readCard(t, file); f.Auth.TriesLeft != 2 {
+		t.Fatalf("tries after a wrong PIN: %d", f.Auth.TriesLeft)
+	}
+	code, _, errs = runReader(provPIN+"\n", "open", l2.AppLink, "--pin-stdin", "--yes", "--reader", pcsctest.Reader)
+	if code != exitOK {
+		t.Fatalf("open after a wrong PIN: exit %d %s", code, errs)
+	}
+	if second := l2.finish(); second.Subject != first.Subject {
+		t.Fatalf("the same card gave two subjects: %q, %q", first.Subject, second.Subject)
+	}
+	if f := readCard(t, file); f.Auth.TriesLeft != 3 {
+		t.Fatalf("tries after the right PIN: %d", f.Auth.TriesLeft)
+	}
+	tr.check(provPIN, l.Secret(), l2.Secret())
+}
+
 func readCard(t *testing.T, path string) *vcard.File {
 	t.Helper()
 	f, err := vcard.ReadFile(path)

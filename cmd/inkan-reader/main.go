@@ -1,6 +1,8 @@
 // Command inkan-reader is Inkan's desktop agent: it talks to a My Number
 // Card in a PC/SC reader to list readers, show PIN counters, export the
-// certificates and sign a login challenge with the authentication key.
+// certificates and sign a login challenge with the authentication key,
+// and it answers a login's bridge link (open), also as the registered
+// handler of inkan:// links (install-handler; docs/desktop-agent.md).
 //
 // The PIN is read from the terminal without echo (or from the first line
 // of stdin with --pin-stdin); it is never printed, logged or retried.
@@ -79,13 +81,23 @@ Commands:
                                PIN and print {"certificate","signature","apdus"}
                                as JSON (base64); --cert-file skips reading the
                                certificate from the card
+  open    BRIDGE-LINK [--reader NAME] [--pin-stdin] [--confirm-last-try] [--yes]
+                               answer a login's bridge link (https://… or
+                               inkan://tx?link=…) with the card in this PC's
+                               reader: shows who asks and for what, asks y/N
+                               (unless --yes), then the PIN
+  install-handler [--dry-run]  make inkan-reader open inkan:// links (Linux:
+                               a desktop entry plus xdg-mime)
 
 Every card command also takes --wait DURATION (wait for a card to be inserted).
 Run "inkan-reader <command> -h" for its flags.
 
 The PIN is read from the terminal without echo, or with --pin-stdin from the
 first line of standard input. It is never shown, logged or retried.
-When one try is left, the PIN is sent only with --confirm-last-try.
+When one try is left, the PIN is sent only with --confirm-last-try (open
+also accepts YES typed at its question). With open --pin-stdin, answers to
+open's questions come first on standard input, one per line, then the PIN.
+The secret part of a bridge link (after #) is never shown.
 
 Exit codes:
   0  success
@@ -98,6 +110,14 @@ Exit codes:
   7  PIN or password malformed; refused before it reached the card
   8  card removed or reset during the command; nothing was signed, try again
   9  the card refused: not a My Number Card, or no signature certificate
+ 10  open: the website will not take this request any more: it expired, was
+     already used, was opened on another device, failed too often, or the
+     link is wrong; start again from the website
+ 11  open: the website refused the card's answer, or the link leads to a
+     site that is not the one it names; the message says why (certificate
+     expired or revoked, clock wrong, ...)
+ 12  open: network failure, or the website cannot serve now; try again
+ 13  open: you answered no; nothing was sent to the card or the website
 `
 
 // run executes one command line and returns the exit code.
@@ -111,6 +131,9 @@ func run(ctx context.Context, args []string, e *env) int {
 		"status":  cmdStatus,
 		"cert":    cmdCert,
 		"sign":    cmdSign,
+		"open":    cmdOpen,
+
+		"install-handler": cmdInstallHandler,
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":

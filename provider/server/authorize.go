@@ -280,21 +280,31 @@ func (s *Server) parseIDTokenHint(ctx context.Context, hint string) (*hintClaims
 // loadAuthRequest reads a pending auth request; unknown and expired ones
 // are ErrUnknownRequest.
 func (s *Server) loadAuthRequest(ctx context.Context, id string) (*authRequest, error) {
+	ar, _, err := s.loadAuthRequestRaw(ctx, id)
+	return ar, err
+}
+
+// loadAuthRequestRaw is loadAuthRequest that also returns the record as
+// stored, for updateJSONFrom.
+func (s *Server) loadAuthRequestRaw(ctx context.Context, id string) (*authRequest, []byte, error) {
 	if id == "" || len(id) > 64 {
-		return nil, ErrUnknownRequest
+		return nil, nil, ErrUnknownRequest
 	}
-	var ar authRequest
-	err := getJSON(ctx, s.backend, nsAuthReq, id, &ar)
+	raw, err := s.backend.Get(ctx, nsAuthReq, id)
 	if notFound(err) {
-		return nil, ErrUnknownRequest
+		return nil, nil, ErrUnknownRequest
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var ar authRequest
+	if err := json.Unmarshal(raw, &ar); err != nil {
+		return nil, nil, err
 	}
 	if !s.now().Before(ar.Expires) {
-		return nil, ErrUnknownRequest
+		return nil, nil, ErrUnknownRequest
 	}
-	return &ar, nil
+	return &ar, raw, nil
 }
 
 // loginURL is the client's login page for an auth request. A path-only

@@ -103,7 +103,7 @@ var _ bridge.Completer = (*Server)(nil)
 // browser by the callback) and marks the request done with auth_time, amr
 // and acr. It is all or nothing, and refuses a request already completed.
 func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridge.CardLogin) error {
-	ar, err := s.loadAuthRequest(ctx, binding)
+	ar, raw, err := s.loadAuthRequestRaw(ctx, binding)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 	if err != nil {
 		return err
 	}
-	err = updateJSON(ctx, s.backend, nsAuthReq, ar.ID, func(a *authRequest) error {
+	err = updateJSONFrom(ctx, s.backend, nsAuthReq, ar.ID, raw, func(a *authRequest) error {
 		if a.Done {
 			return ErrAlreadyCompleted
 		}

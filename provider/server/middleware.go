@@ -74,8 +74,9 @@ func (s *Server) logMiddleware(next http.Handler) http.Handler {
 		if sw.status >= 500 {
 			level = slog.LevelWarn
 		}
-		s.log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "ms", time.Since(start).Milliseconds())
+		// LogAttrs: typed attributes, none boxed in an interface.
+		s.log.LogAttrs(r.Context(), level, "http", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Int64("ms", time.Since(start).Milliseconds()))
 	})
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // Refresh tokens are 256 random bits, stored by hash, bound to one client.
@@ -50,42 +53,54 @@ type refreshRecord struct {
 
 const maxRefreshLen = 512
 
-// startFamily creates a family for g and its first refresh token.
-func (s *Server) startFamily(ctx context.Context, g *grant) (string, error) {
+// startFamilyOps appends to ops the writes that create a family for g and
+// its first refresh token, in the order they were once made one by one:
+// the family, its place in the session, the token, its place in the
+// family. It returns the token.
+func (s *Server) startFamilyOps(g *grant, ops []store.Op) (string, []store.Op, error) {
 	now := s.now()
 	fam := family{
 		ClientID: g.client.GetID(), AccountID: g.accountID, SID: g.sid,
 		Offline: slices.Contains(g.scopes, oidc.ScopeOfflineAccess),
 		Expires: now.Add(s.cfg.RefreshTokenTTL).Unix(),
 	}
-	if err := createJSON(ctx, s.backend, nsFamily, g.family, fam, s.cfg.RefreshTokenTTL); err != nil {
-		return "", err
+	raw, err := json.Marshal(fam)
+	if err != nil {
+		return "", nil, err
 	}
+	ops = append(ops, store.Create(nsFamily, g.family, raw, s.cfg.RefreshTokenTTL))
 	if g.sid != "" {
-		if err := s.backend.AddMember(ctx, nsSession, g.sid, g.family, s.cfg.SessionTTL); err != nil {
-			return "", err
-		}
+		ops = append(ops, store.AddMember(nsSession, g.sid, g.family, s.cfg.SessionTTL))
 	}
 	tok := newSecret()
 	rec := refreshRecord{
 		ClientID: g.client.GetID(), AccountID: g.accountID, Scopes: g.scopes,
 		AuthTime: g.authTime.Unix(), AMR: g.amr, ACR: g.acr, SID: g.sid, Family: g.family, Expires: fam.Expires,
 	}
-	if err := s.storeRefresh(ctx, tok, &rec); err != nil {
-		return "", err
+	if ops, err = s.refreshOps(tok, &rec, ops); err != nil {
+		return "", nil, err
 	}
-	return tok, nil
+	return tok, ops, nil
 }
 
 // storeRefresh saves a refresh token and joins it to its family.
 func (s *Server) storeRefresh(ctx context.Context, tok string, rec *refreshRecord) error {
-	now := s.now()
-	ttl := ttlUntil(now, time.Unix(rec.Expires, 0))
-	key := hashKey(tok)
-	if err := putJSON(ctx, s.backend, nsRefresh, key, rec, ttl); err != nil {
+	ops, err := s.refreshOps(tok, rec, nil)
+	if err != nil {
 		return err
 	}
-	return s.backend.AddMember(ctx, nsFamily, rec.Family, "rt:"+key, ttl)
+	return store.Apply(ctx, s.backend, ops...)
+}
+
+// refreshOps appends storeRefresh's writes to ops.
+func (s *Server) refreshOps(tok string, rec *refreshRecord, ops []store.Op) ([]store.Op, error) {
+	ttl := ttlUntil(s.now(), time.Unix(rec.Expires, 0))
+	key := hashKey(tok)
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	return append(ops, store.Put(nsRefresh, key, raw, ttl), store.AddMember(nsFamily, rec.Family, "rt:"+key, ttl)), nil
 }
 
 // revokeFamily marks a family revoked (so tokens added concurrently are

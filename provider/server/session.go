@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // session is a browser SSO session. The browser holds a random 256-bit
@@ -76,11 +79,18 @@ func (s *Server) createSession(ctx context.Context, sess *session) (string, erro
 	cookie := newSecret()
 	sess.SID = newID()
 	sess.Expires = s.now().Add(s.cfg.SessionTTL)
-	if err := putJSON(ctx, s.backend, nsSession, hashKey(cookie), sess, s.cfg.SessionTTL); err != nil {
+	raw, err := json.Marshal(sess)
+	if err != nil {
 		return "", err
 	}
-	if err := s.backend.Put(ctx, nsSID, sess.SID, []byte(hashKey(cookie)), s.cfg.SessionTTL); err != nil {
-		_ = s.backend.Delete(ctx, nsSession, hashKey(cookie))
+	key := hashKey(cookie)
+	err = store.Apply(ctx, s.backend,
+		store.Put(nsSession, key, raw, s.cfg.SessionTTL),
+		store.Put(nsSID, sess.SID, []byte(key), s.cfg.SessionTTL))
+	if err != nil {
+		// Where the batch is not atomic (no Batcher, a Redis Cluster) the
+		// first write may have landed.
+		_ = s.backend.Delete(ctx, nsSession, key)
 		return "", err
 	}
 	return cookie, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // Tokens are issued here with go-jose rather than the library's
@@ -112,6 +115,15 @@ func (s *Server) storeAccess(ctx context.Context, pa *pendingAccess) error {
 	return putJSON(ctx, s.backend, nsAccess, pa.key, pa.rec, s.cfg.AccessTokenTTL)
 }
 
+// accessOp is storeAccess as an op of a batch.
+func (s *Server) accessOp(pa *pendingAccess) (store.Op, error) {
+	raw, err := json.Marshal(pa.rec)
+	if err != nil {
+		return store.Op{}, err
+	}
+	return store.Put(nsAccess, pa.key, raw, s.cfg.AccessTokenTTL), nil
+}
+
 // tokenResponse assembles the JSON answer; no-store headers come from
 // headerMiddleware.
 func (s *Server) tokenResponse(pa *pendingAccess, refresh, idToken string, scopes []string) *op.Response {
@@ -191,12 +203,13 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 		return nil, s.internal(ctx, "access token", err)
 	}
 	// Remember the redemption first, so that whatever happens next a reuse
-	// can find and revoke it.
-	used := usedCode{ClientID: c.GetID(), AccessKey: pa.key, Family: g.family}
-	if err := putJSON(ctx, s.backend, nsCodeUsed, key, used, s.cfg.CodeTTL+usedCodeMargin); err != nil {
+	// can find and revoke it: it leads the batch, which lands whole on
+	// one Redis server and on bolt, and in this order where it cannot.
+	used, err := json.Marshal(usedCode{ClientID: c.GetID(), AccessKey: pa.key, Family: g.family})
+	if err != nil {
 		return nil, s.internal(ctx, "code redemption record", err)
 	}
-	resp, err := s.issue(ctx, g, pa)
+	resp, err := s.issue(ctx, g, pa, store.Put(nsCodeUsed, key, used, s.cfg.CodeTTL+usedCodeMargin))
 	if err != nil {
 		s.undoIssue(ctx, pa, g.family)
 		return nil, s.internal(ctx, "token issue", err)
@@ -205,22 +218,27 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	return resp, nil
 }
 
-// issue stores the access token, starts the refresh family when g has
-// one, signs the ID token and builds the response.
-func (s *Server) issue(ctx context.Context, g *grant, pa *pendingAccess) (*op.Response, error) {
+// issue stores, after the writes in first, the access token and, when g
+// has one, the new refresh family, all in one store batch; then it signs
+// the ID token and builds the response.
+func (s *Server) issue(ctx context.Context, g *grant, pa *pendingAccess, first ...store.Op) (*op.Response, error) {
+	ops := first
 	var refresh string
 	if g.family != "" {
 		var err error
-		if refresh, err = s.startFamily(ctx, g); err != nil {
+		if refresh, ops, err = s.startFamilyOps(g, ops); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.storeAccess(ctx, pa); err != nil {
+	at, err := s.accessOp(pa)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Apply(ctx, s.backend, append(ops, at)...); err != nil {
 		return nil, err
 	}
 	var idt string
 	if slices.Contains(g.scopes, oidc.ScopeOpenID) {
-		var err error
 		if idt, err = s.idToken(ctx, g, pa.token); err != nil {
 			return nil, err
 		}

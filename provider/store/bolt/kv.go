@@ -16,12 +16,17 @@ func (s *Store) Put(ctx context.Context, ns, key string, val []byte, ttl time.Du
 	}
 	rec := encode(expiresAt(s.now(), ttl), val)
 	return s.update(ctx, func(tx *bbolt.Tx, _ time.Time) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(ns))
-		if err != nil {
-			return unavailable(err)
-		}
-		return putErr(b.Put([]byte(key), rec))
+		return putRec(tx, ns, key, rec)
 	})
+}
+
+// putRec stores an encoded record.
+func putRec(tx *bbolt.Tx, ns, key string, rec []byte) error {
+	b, err := tx.CreateBucketIfNotExists([]byte(ns))
+	if err != nil {
+		return unavailable(err)
+	}
+	return putErr(b.Put([]byte(key), rec))
 }
 
 // Create implements store.Backend.
@@ -30,21 +35,25 @@ func (s *Store) Create(ctx context.Context, ns, key string, val []byte, ttl time
 		return err
 	}
 	return s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(ns))
-		if err != nil {
-			return unavailable(err)
-		}
-		// The expiry check and the insert see the same instant, taken
-		// under the writer lock.
-		ok, err := live(b.Get([]byte(key)), now.UnixNano())
-		switch {
-		case err != nil:
-			return err
-		case ok:
-			return store.ErrExists
-		}
-		return putErr(b.Put([]byte(key), encode(expiresAt(now, ttl), val)))
+		return create(tx, now, ns, key, val, ttl)
 	})
+}
+
+func create(tx *bbolt.Tx, now time.Time, ns, key string, val []byte, ttl time.Duration) error {
+	b, err := tx.CreateBucketIfNotExists([]byte(ns))
+	if err != nil {
+		return unavailable(err)
+	}
+	// The expiry check and the insert see the same instant, taken
+	// under the writer lock.
+	ok, err := live(b.Get([]byte(key)), now.UnixNano())
+	switch {
+	case err != nil:
+		return err
+	case ok:
+		return store.ErrExists
+	}
+	return putErr(b.Put([]byte(key), encode(expiresAt(now, ttl), val)))
 }
 
 // Get implements store.Backend.
@@ -115,12 +124,17 @@ func (s *Store) Delete(ctx context.Context, ns, key string) error {
 		return err
 	}
 	return s.update(ctx, func(tx *bbolt.Tx, _ time.Time) error {
-		b := tx.Bucket([]byte(ns))
-		if b == nil || b.Get([]byte(key)) == nil {
-			return errNoop
-		}
-		return putErr(b.Delete([]byte(key)))
+		return del(tx, ns, key)
 	})
+}
+
+// del deletes ns/key, or returns errNoop if it is not there.
+func del(tx *bbolt.Tx, ns, key string) error {
+	b := tx.Bucket([]byte(ns))
+	if b == nil || b.Get([]byte(key)) == nil {
+		return errNoop
+	}
+	return putErr(b.Delete([]byte(key)))
 }
 
 // lookup returns the record under ns/key that is live at now (Unix

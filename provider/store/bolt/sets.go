@@ -33,36 +33,41 @@ func (s *Store) AddMember(ctx context.Context, ns, set, member string, ttl time.
 	if err := store.ValidateTTL(ttl); err != nil {
 		return err
 	}
+	return s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
+		return addMember(tx, now, ns, set, member, ttl)
+	})
+}
+
+// addMember is AddMember's body; errNoop if nothing changes.
+func addMember(tx *bbolt.Tx, now time.Time, ns, set, member string, ttl time.Duration) error {
 	hk := setHeader(ns, set)
 	mk := append(memberPrefix(hk), member...)
-	return s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
-		sb := tx.Bucket(setsBucket)
-		hdr := sb.Get(hk)
-		ok, err := live(hdr, now.UnixNano())
-		if err != nil {
+	sb := tx.Bucket(setsBucket)
+	hdr := sb.Get(hk)
+	ok, err := live(hdr, now.UnixNano())
+	if err != nil {
+		return err
+	}
+	exp := expiresAt(now, ttl)
+	switch {
+	case ok:
+		// Extend, never shorten; 0 (never) wins over any instant.
+		if cur := expiry(hdr); cur == 0 || (exp != 0 && cur >= exp) {
+			exp = cur
+		}
+		if exp == expiry(hdr) && sb.Get(mk) != nil {
+			return errNoop
+		}
+	case hdr != nil:
+		// Expired but not swept yet: its members must not come back.
+		if err := deleteSet(sb, hk); err != nil {
 			return err
 		}
-		exp := expiresAt(now, ttl)
-		switch {
-		case ok:
-			// Extend, never shorten; 0 (never) wins over any instant.
-			if cur := expiry(hdr); cur == 0 || (exp != 0 && cur >= exp) {
-				exp = cur
-			}
-			if exp == expiry(hdr) && sb.Get(mk) != nil {
-				return errNoop
-			}
-		case hdr != nil:
-			// Expired but not swept yet: its members must not come back.
-			if err := deleteSet(sb, hk); err != nil {
-				return err
-			}
-		}
-		if err := sb.Put(hk, encode(exp, nil)); err != nil {
-			return unavailable(err)
-		}
-		return putErr(sb.Put(mk, []byte{}))
-	})
+	}
+	if err := sb.Put(hk, encode(exp, nil)); err != nil {
+		return unavailable(err)
+	}
+	return putErr(sb.Put(mk, []byte{}))
 }
 
 // Members implements store.Backend. Members come back sorted by byte value,

@@ -28,6 +28,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceRESP2 runs the suite over RESP2, which the provider's
+// OpenStore uses (provider/app): RESP3 has go-redis check for push
+// notifications around every command, and this store needs none.
+func TestConformanceRESP2(t *testing.T) {
+	needRedis(t)
+	storetest.Run(t, func(t *testing.T) store.Backend {
+		c := goredis.NewUniversalClient(&goredis.UniversalOptions{Addrs: []string{shared.Addr()}, Protocol: 2})
+		return open(t, c, fmt.Sprintf("t%d", prefixes.Add(1)))
+	})
+}
+
 // open returns a Store that the test closes at its end.
 func open(t testing.TB, c goredis.UniversalClient, prefix string) *redis.Store {
 	t.Helper()

@@ -35,3 +35,39 @@ elseif cur == -2 or (cur >= 0 and cur < ttl) then
 end
 return 1
 `)
+
+// batchScript is Batch. Op i works on KEYS[i] with ARGV[3i-2] its kind
+// ("p" put, "c" create, "d" delete, "m" add member), ARGV[3i-1] the value
+// or member and ARGV[3i] the TTL in ms (0 = never expires). It first
+// checks every create against the keys as the ops before it would leave
+// them and, if one is taken, returns its index having written nothing;
+// otherwise it applies all ops and returns 0. Add member is
+// addMemberScript's rule.
+var batchScript = goredis.NewScript(`
+local written = {}
+for i = 1, #KEYS do
+	local kind, k = ARGV[3*i-2], KEYS[i]
+	if kind == 'c' then
+		local w = written[k]
+		if w == 'w' or (w == nil and redis.call('EXISTS', k) == 1) then return i end
+	end
+	if kind == 'p' or kind == 'c' then written[k] = 'w' elseif kind == 'd' then written[k] = 'd' end
+end
+for i = 1, #KEYS do
+	local kind, k, v, ttl = ARGV[3*i-2], KEYS[i], ARGV[3*i-1], tonumber(ARGV[3*i])
+	if kind == 'p' or kind == 'c' then
+		if ttl > 0 then redis.call('SET', k, v, 'PX', ttl) else redis.call('SET', k, v) end
+	elseif kind == 'd' then
+		redis.call('DEL', k)
+	elseif kind == 'm' then
+		local cur = redis.call('PTTL', k)
+		redis.call('SADD', k, v)
+		if ttl == 0 then
+			if cur >= 0 then redis.call('PERSIST', k) end
+		elseif cur == -2 or (cur >= 0 and cur < ttl) then
+			redis.call('PEXPIRE', k, ttl)
+		end
+	end
+end
+return 0
+`)

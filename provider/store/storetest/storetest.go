@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"Cancelled", testCancelled},
 		{"Ping", testPing},
 		{"Closed", testClosed},
+		{"Swap", testSwap},
+		{"Batch", testBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -81,6 +81,9 @@ type pendingTx struct {
 	purpose protocol.Purpose
 	rp      string
 	meter   *meter
+	// claim is this agent's claim on the transaction: the provider lets
+	// only the device that fetched first answer (docs/security.md).
+	claim string
 
 	// The last fetched session and the options it was fetched with: a
 	// Session keeps its options, so another certificate or confirmation
@@ -276,12 +279,13 @@ func (a *Agent) prepare(ctx context.Context, link string, m *meter, progress fun
 	}
 	progress(StepConnecting)
 	cert := loadCert(a.getStore(), time.Now())
-	sess, err := mobilebridge.Fetch(ctx, link, &mobilebridge.Options{HTTPClient: a.http, CachedCertificate: cert})
+	claim := protocol.NewClaimToken()
+	sess, err := mobilebridge.Fetch(ctx, link, &mobilebridge.Options{HTTPClient: a.http, CachedCertificate: cert, ClaimToken: claim})
 	if err != nil {
 		return nil, err
 	}
 	t := sess.Transaction
-	a.setTx(&pendingTx{link: link, purpose: t.Purpose, rp: t.RelyingParty.Name, meter: m, sess: sess, sessCert: cert})
+	a.setTx(&pendingTx{link: link, purpose: t.Purpose, rp: t.RelyingParty.Name, meter: m, claim: claim, sess: sess, sessCert: cert})
 	key := jpki.AuthKey
 	if t.Purpose == protocol.PurposeSign {
 		key = jpki.SignKey
@@ -494,7 +498,7 @@ func (a *Agent) attempt(ctx context.Context, link *cardLink, tx *pendingTx, key 
 		}
 	}
 	if tx.sess == nil || !bytes.Equal(tx.sessCert, cert) || tx.sessConfirm != confirm {
-		sess, err := mobilebridge.Fetch(ctx, tx.link, &mobilebridge.Options{HTTPClient: a.http, CachedCertificate: cert, ConfirmLastTry: confirm})
+		sess, err := mobilebridge.Fetch(ctx, tx.link, &mobilebridge.Options{HTTPClient: a.http, CachedCertificate: cert, ConfirmLastTry: confirm, ClaimToken: tx.claim})
 		if err != nil {
 			return nil, read, err
 		}

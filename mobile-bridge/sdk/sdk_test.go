@@ -2,6 +2,7 @@ package inkansdk_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -774,5 +775,38 @@ func TestCancelFromAnotherThread(t *testing.T) {
 	wantCode(t, err, inkansdk.CodeCancelled)
 	if time.Since(start) > 1500*time.Millisecond {
 		t.Fatal("Cancel did not stop Sign promptly")
+	}
+}
+
+// TestClaimedByAnotherDevice: a login forwarded to a second phone (the
+// "scan to receive your refund" attack) is refused there, and the phone
+// that opened it first shows the binding code the browser shows.
+func TestClaimedByAnotherDevice(t *testing.T) {
+	srv := bridgetest.New(t, nil)
+	c := srv.Create(t, protocol.PurposeAuth)
+	first, second := newAgent(t, nil), newAgent(t, nil)
+	req, err := first.Prepare(c.Link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(req.BindingCode) != 2 {
+		t.Fatalf("binding code %q", req.BindingCode)
+	}
+	st, err := srv.Service.Status(context.Background(), c.ID, c.BrowserToken)
+	if err != nil || st.BindingCode != req.BindingCode || !st.DeviceConnected {
+		t.Fatalf("browser status %+v, %v", st, err)
+	}
+	p2 := newPhone(vcard.New(bridgetest.Card(t)))
+	_, err = second.Prepare(c.Link)
+	wantCode(t, err, inkansdk.CodeClaimedByAnotherDevice)
+	if ja := inkansdk.ErrorMessage(err, "ja"); ja == "" || inkansdk.ErrorMessage(err, "en") == "" {
+		t.Fatal("no message for claimed_by_another_device")
+	}
+	if apdus, _, _ := p2.counts(); apdus != 0 {
+		t.Fatal("the second phone touched its card")
+	}
+	// The first phone still completes.
+	if _, err := first.Sign(newPhone(vcard.New(bridgetest.Card(t))), authPIN, false); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -70,6 +70,7 @@ type Agent struct {
 	progress Progress
 	cancel   context.CancelFunc
 	tx       *pendingTx
+	claims   map[string]string // link → this phone's claim token
 
 	mem  verifyMemory
 	gate hostGate
@@ -194,6 +195,23 @@ func (a *Agent) currentTx() *pendingTx {
 	return a.tx
 }
 
+// claimFor returns this phone's claim token for link: the same link opened
+// again on this phone keeps its claim, because the provider must see the
+// same device. The table is small and short-lived, like transactions.
+func (a *Agent) claimFor(link string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c, ok := a.claims[link]; ok {
+		return c
+	}
+	if a.claims == nil || len(a.claims) >= 32 {
+		a.claims = make(map[string]string)
+	}
+	c := protocol.NewClaimToken()
+	a.claims[link] = c
+	return c
+}
+
 func (a *Agent) setTx(tx *pendingTx) {
 	a.mu.Lock()
 	a.tx = tx
@@ -279,7 +297,7 @@ func (a *Agent) prepare(ctx context.Context, link string, m *meter, progress fun
 	}
 	progress(StepConnecting)
 	cert := loadCert(a.getStore(), time.Now())
-	claim := protocol.NewClaimToken()
+	claim := a.claimFor(link)
 	sess, err := mobilebridge.Fetch(ctx, link, &mobilebridge.Options{HTTPClient: a.http, CachedCertificate: cert, ClaimToken: claim})
 	if err != nil {
 		return nil, err

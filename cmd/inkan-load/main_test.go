@@ -5,15 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inkan-id/inkan/provider/app/apptest"
 
 	"github.com/inkan-id/inkan/provider/app"
 	"github.com/inkan-id/inkan/provider/config"
@@ -45,40 +45,23 @@ func freeAddr(t *testing.T) string {
 
 func startProvider(t *testing.T, redisAddr string) *provider {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := &provider{ocspAddr: freeAddr(t)}
-	cfg := config.Default(true)
-	cfg.DataDir = t.TempDir()
-	cfg.Store.Bolt.Path = cfg.DataDir + "/inkan.db"
-	cfg.MasterKeyFile = cfg.DataDir + "/master.key"
-	cfg.Addr = ln.Addr().String()
-	cfg.Issuer = "http://" + cfg.Addr
-	cfg.JPKI.Revocation.OCSP.URL = "http://" + p.ocspAddr + "/"
-	if redisAddr != "" {
-		cfg.Store.Backend = config.BackendRedis
-		cfg.Store.Redis.Addrs = []string{redisAddr}
-	}
 	no := false
-	cfg.Clients = append(cfg.Clients, config.Client{
-		ID: "load", Name: "Load test", Secret: testSecret,
-		RedirectURIs:    []string{testRedirect},
-		GrantTypes:      []string{"authorization_code", "refresh_token"},
-		Scopes:          []string{"openid", "offline_access"},
-		ConsentRequired: &no,
-	})
-	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(a.Handler())
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); a.Close() })
-	p.issuer, p.dataDir = cfg.Issuer, cfg.DataDir
+	ap := apptest.Start(t, func(cfg *config.Config) {
+		cfg.JPKI.Revocation.OCSP.URL = "http://" + p.ocspAddr + "/"
+		if redisAddr != "" {
+			cfg.Store.Backend = config.BackendRedis
+			cfg.Store.Redis.Addrs = []string{redisAddr}
+		}
+		cfg.Clients = append(cfg.Clients, config.Client{
+			ID: "load", Name: "Load test", Secret: testSecret,
+			RedirectURIs:    []string{testRedirect},
+			GrantTypes:      []string{"authorization_code", "refresh_token"},
+			Scopes:          []string{"openid", "offline_access"},
+			ConsentRequired: &no,
+		})
+	}, app.Options{})
+	p.issuer, p.dataDir = ap.Issuer, ap.Config.DataDir
 	return p
 }
 

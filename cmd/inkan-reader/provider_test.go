@@ -10,17 +10,16 @@ import (
 	"encoding/base64"
 	"html"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/inkan-id/inkan/provider/app/apptest"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -55,34 +54,17 @@ func startProvider(t *testing.T) *testProvider {
 	// inkan-reader keeps its claim key in the user's config directory:
 	// a private one per test (also for the binary, which inherits it).
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := &testProvider{t: t}
-	cfg := config.Default(true)
-	cfg.DataDir = t.TempDir()
-	cfg.Store.Bolt.Path = cfg.DataDir + "/inkan.db"
-	cfg.MasterKeyFile = cfg.DataDir + "/master.key"
-	cfg.Addr = ln.Addr().String()
-	cfg.Issuer = "http://" + cfg.Addr
 	no := false
-	cfg.Clients = append(cfg.Clients, config.Client{
-		ID: "rp", Name: "Test bank", Secret: rpSecret,
-		RedirectURIs: []string{rpRedirect}, GrantTypes: []string{"authorization_code"},
-		Scopes: []string{"openid", "verified_claims"}, RefreshRotation: &no,
-	})
 	now := func() time.Time { return time.Now().Add(time.Duration(p.skew.Load())) }
-	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(a.Handler())
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); a.Close() })
-	p.app, p.issuer = a, cfg.Issuer
+	ap := apptest.Start(t, func(cfg *config.Config) {
+		cfg.Clients = append(cfg.Clients, config.Client{
+			ID: "rp", Name: "Test bank", Secret: rpSecret,
+			RedirectURIs: []string{rpRedirect}, GrantTypes: []string{"authorization_code"},
+			Scopes: []string{"openid", "verified_claims"}, RefreshRotation: &no,
+		})
+	}, app.Options{Now: now})
+	p.app, p.issuer = ap.App, ap.Issuer
 	return p
 }
 

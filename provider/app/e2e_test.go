@@ -5,17 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inkan-id/inkan/provider/app/apptest"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -45,36 +43,19 @@ type env struct {
 
 func start(t *testing.T, mod func(*config.Config)) *env {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default(true)
-	cfg.DataDir = t.TempDir()
-	cfg.Store.Bolt.Path = cfg.DataDir + "/inkan.db"
-	cfg.MasterKeyFile = cfg.DataDir + "/master.key"
-	cfg.Addr = ln.Addr().String()
-	cfg.Issuer = "http://" + cfg.Addr
 	no := false
-	cfg.Clients = append(cfg.Clients, config.Client{
-		ID: "rp", Name: "Test bank", Secret: rpSecret,
-		RedirectURIs: []string{rpRedirect}, PostLogoutRedirectURIs: []string{rpRedirect},
-		GrantTypes:      []string{"authorization_code", "refresh_token"},
-		RefreshRotation: &no,
-	})
-	if mod != nil {
-		mod(cfg)
-	}
-	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(a.Handler())
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); a.Close() })
-	return &env{t: t, app: a, issuer: cfg.Issuer}
+	p := apptest.Start(t, func(cfg *config.Config) {
+		cfg.Clients = append(cfg.Clients, config.Client{
+			ID: "rp", Name: "Test bank", Secret: rpSecret,
+			RedirectURIs: []string{rpRedirect}, PostLogoutRedirectURIs: []string{rpRedirect},
+			GrantTypes:      []string{"authorization_code", "refresh_token"},
+			RefreshRotation: &no,
+		})
+		if mod != nil {
+			mod(cfg)
+		}
+	}, app.Options{})
+	return &env{t: t, app: p.App, issuer: p.Issuer}
 }
 
 // browser is an HTTP client with cookies that stops at the relying party's

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/inkan-id/inkan/provider/app/apptest"
+
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
@@ -98,11 +100,11 @@ func TestRedisOutage(t *testing.T) {
 // folder: the account, the refresh token and the signing keys survive.
 func TestBoltRestart(t *testing.T) {
 	dir := t.TempDir()
-	first := start(t, func(c *config.Config) { setDataDir(c, dir) })
+	first := start(t, func(c *config.Config) { apptest.SetDataDir(c, dir) })
 	conf, tok := first.login(t)
 	first.app.Close()
 
-	second := start(t, func(c *config.Config) { setDataDir(c, dir) })
+	second := start(t, func(c *config.Config) { apptest.SetDataDir(c, dir) })
 	ctx := context.Background()
 	provider, err := oidc.NewProvider(ctx, second.issuer)
 	if err != nil {
@@ -121,10 +123,4 @@ func TestBoltRestart(t *testing.T) {
 	if _, err := provider.Verifier(&oidc.Config{ClientID: "rp", SkipIssuerCheck: true}).Verify(ctx, raw); err != nil {
 		t.Fatalf("ID token after restart: %v", err)
 	}
-}
-
-func setDataDir(c *config.Config, dir string) {
-	c.DataDir = dir
-	c.Store.Bolt.Path = dir + "/inkan.db"
-	c.MasterKeyFile = dir + "/master.key"
 }

@@ -42,7 +42,7 @@ func TestScripts(t *testing.T) {
 	}{
 		{name: "select AP", steps: []step{ok(cSelectAP), ok(cSelectAP)}},
 		{name: "select unknown AID", steps: []step{
-			{cmd: "00 A4 04 0C 07 A0 00 00 00 03 10 10", sw: 0x6A82}, // an AID this card lacks
+			{cmd: "00 A4 04 0C 07 A0 00 00 00 03 10 10", sw: 0x6A82},       // an AID this card lacks
 			{cmd: "00 A4 04 0C 09 D3 92 F0 00 26 01 00 00 00", sw: 0x6A82}, // prefix only
 			{cmd: "00 A4 04 0C 0B D3 92 F0 00 26 01 00 00 00 01 00", sw: 0x6A82},
 		}},

@@ -42,6 +42,11 @@ type Options struct {
 	DevAutoTap bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WrapBackend, when set, wraps the opened store for everything the
+	// app builds on it (tests count the calls a login makes). A wrapper
+	// should pass on the optional capabilities (store.Swapper,
+	// store.Batcher) the store has, or callers fall back to slower paths.
+	WrapBackend func(store.Backend) store.Backend
 }
 
 // App is an assembled provider.
@@ -102,6 +107,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 		return nil, err
 	}
 	a.closers = append(a.closers, a.Backend.Close)
+	if opt.WrapBackend != nil {
+		a.Backend = opt.WrapBackend(a.Backend)
+	}
 
 	alg := jose.SignatureAlgorithm(cfg.Tokens.SigningAlg)
 	km, err := NewKeys(cfg, a.Backend, master, opt.Now)

@@ -21,7 +21,7 @@ var errClaimLost = errors.New("bridge: verifying claim lost")
 
 // serveAnswer handles POST /bridge/v1/tx/{id}.
 func (s *Service) serveAnswer(w http.ResponseWriter, r *http.Request, id string) {
-	rec, agent, perr := s.authorizeAgent(r, id, false)
+	rec, raw, agent, perr := s.authorizeAgent(r, id, false)
 	if perr != nil {
 		writeError(w, perr)
 		return
@@ -37,7 +37,7 @@ func (s *Service) serveAnswer(w http.ResponseWriter, r *http.Request, id string)
 		writeError(w, perr)
 		return
 	}
-	if perr := s.answer(r.Context(), id, agent, resp); perr != nil {
+	if perr := s.answer(r.Context(), id, agent, raw, resp); perr != nil {
 		writeError(w, perr)
 		return
 	}
@@ -65,15 +65,16 @@ func readResponse(w http.ResponseWriter, r *http.Request) (*protocol.Response, *
 // leaves the record in a consistent state: pending (with attempts counted
 // when the answer was wrong), failed, or done after the Completer
 // succeeded. Only the agent that claimed the transaction (token agent)
-// may answer.
-func (s *Service) answer(ctx context.Context, id, agent string, resp *protocol.Response) *protocol.Error {
+// may answer. loaded is the record as the caller read it (nil: none): the
+// claim swaps from it and reads again only if it changed since.
+func (s *Service) answer(ctx context.Context, id, agent string, loaded []byte, resp *protocol.Response) *protocol.Error {
 	claim := random(16)
 	now := s.now()
 	var rec *record
 	var claimed []byte // the record as this claim stored it
 	// pending → verifying: of two concurrent answers, one wins and the
 	// other is told busy (or already_used once the first is done).
-	err := s.backend.Update(ctx, Namespace, id, func(old []byte) ([]byte, error) {
+	err := store.UpdateFrom(ctx, s.backend, Namespace, id, loaded, func(old []byte) ([]byte, error) {
 		r, err := decodeRecord(old)
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // Claim on first fetch (docs/security.md): the first agent to fetch a
@@ -45,18 +46,19 @@ func (r *record) agentRefusal(token string) *protocol.Error {
 // authorizeAgent is authorize for the agent endpoints: the secret, then
 // a well-formed claim token, then, when the transaction is claimed (or
 // always, unless fetch), the claiming agent's token. Nothing changes on
-// a refusal.
-func (s *Service) authorizeAgent(r *http.Request, id string, fetch bool) (*record, string, *protocol.Error) {
-	rec, perr := s.authorize(r, id)
+// a refusal. It returns the record decoded and as stored (raw, for
+// store.UpdateFrom), and the agent's token.
+func (s *Service) authorizeAgent(r *http.Request, id string, fetch bool) (*record, []byte, string, *protocol.Error) {
+	rec, raw, perr := s.authorize(r, id)
 	if perr != nil {
-		return nil, "", perr
+		return nil, nil, "", perr
 	}
 	token, ok := agentToken(r)
 	if !ok {
-		return nil, "", protocol.NewError(protocol.CodeClaimRequired)
+		return nil, nil, "", protocol.NewError(protocol.CodeClaimRequired)
 	}
 	if fetch && rec.AgentHash == nil {
-		return rec, token, nil
+		return rec, raw, token, nil
 	}
 	if perr := rec.agentRefusal(token); perr != nil {
 		if perr.Code == protocol.CodeClaimedByAnotherDevice {
@@ -65,18 +67,20 @@ func (s *Service) authorizeAgent(r *http.Request, id string, fetch bool) (*recor
 			s.log.WarnContext(r.Context(), "bridge: refused a device that did not claim the transaction",
 				"tx", rec.ID, "method", r.Method)
 		}
-		return nil, "", perr
+		return nil, nil, "", perr
 	}
-	return rec, token, nil
+	return rec, raw, token, nil
 }
 
 // claim makes the agent with token the owner of transaction id, by
 // compare-and-swap: of two agents fetching at once, one wins and the
-// other is refused. It returns the record as claimed.
-func (s *Service) claim(ctx context.Context, id, token string) (*record, *protocol.Error) {
+// other is refused. It returns the record as claimed. raw is the record
+// as the caller just read it: the swap starts from it and reads the
+// record again only if it changed since (store.UpdateFrom).
+func (s *Service) claim(ctx context.Context, id, token string, raw []byte) (*record, *protocol.Error) {
 	now := s.now()
 	var rec *record
-	err := s.backend.Update(ctx, Namespace, id, func(old []byte) ([]byte, error) {
+	err := store.UpdateFrom(ctx, s.backend, Namespace, id, raw, func(old []byte) ([]byte, error) {
 		r, err := decodeRecord(old)
 		if err != nil {
 			return nil, err

@@ -107,37 +107,45 @@ func bearer(r *http.Request) (string, bool) {
 
 // load reads and decodes a record.
 func (s *Service) load(ctx context.Context, id string) (*record, *protocol.Error) {
+	rec, _, perr := s.loadRaw(ctx, id)
+	return rec, perr
+}
+
+// loadRaw is load that also returns the record as stored, for a
+// compare-and-swap from it (store.UpdateFrom) without reading it again.
+func (s *Service) loadRaw(ctx context.Context, id string) (*record, []byte, *protocol.Error) {
 	b, err := s.backend.Get(ctx, Namespace, id)
 	if err != nil {
-		return nil, s.storeError(ctx, "get", err)
+		return nil, nil, s.storeError(ctx, "get", err)
 	}
 	rec, err := decodeRecord(b)
 	if err != nil {
-		return nil, s.storeError(ctx, "decode", err)
+		return nil, nil, s.storeError(ctx, "decode", err)
 	}
-	return rec, nil
+	return rec, b, nil
 }
 
-// authorize loads the record and checks the agent secret.
-func (s *Service) authorize(r *http.Request, id string) (*record, *protocol.Error) {
+// authorize loads the record and checks the agent secret. It returns the
+// record decoded and as stored.
+func (s *Service) authorize(r *http.Request, id string) (*record, []byte, *protocol.Error) {
 	secret, ok := bearer(r)
 	if !ok {
-		return nil, protocol.NewError(protocol.CodeUnauthorized)
+		return nil, nil, protocol.NewError(protocol.CodeUnauthorized)
 	}
-	rec, perr := s.load(r.Context(), id)
+	rec, raw, perr := s.loadRaw(r.Context(), id)
 	if perr != nil {
-		return nil, perr
+		return nil, nil, perr
 	}
 	if !secretMatches(secret, rec.SecretHash) {
-		return nil, protocol.NewError(protocol.CodeUnauthorized)
+		return nil, nil, protocol.NewError(protocol.CodeUnauthorized)
 	}
-	return rec, nil
+	return rec, raw, nil
 }
 
 // serveFetch answers GET /bridge/v1/tx/{id}: what the agent shows and signs.
 // The first agent to fetch claims the transaction (claim.go).
 func (s *Service) serveFetch(w http.ResponseWriter, r *http.Request, id string) {
-	rec, token, perr := s.authorizeAgent(r, id, true)
+	rec, raw, token, perr := s.authorizeAgent(r, id, true)
 	if perr != nil {
 		writeError(w, perr)
 		return
@@ -149,7 +157,7 @@ func (s *Service) serveFetch(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	if rec.AgentHash == nil {
-		if rec, perr = s.claim(r.Context(), id, token); perr != nil {
+		if rec, perr = s.claim(r.Context(), id, token, raw); perr != nil {
 			writeError(w, perr)
 			return
 		}

@@ -17,21 +17,26 @@ import (
 // completed by the card login (CompleteCardLogin) or an SSO session, and
 // turned into a code at the callback.
 type authRequest struct {
-	ID            string    `json:"id"`
-	ClientID      string    `json:"client_id"`
-	RedirectURI   string    `json:"redirect_uri"`
-	Scopes        []string  `json:"scopes"`
-	State         string    `json:"state,omitempty"`
-	Nonce         string    `json:"nonce,omitempty"`
-	ResponseMode  string    `json:"response_mode,omitempty"`
-	CodeChallenge string    `json:"code_challenge"` // always S256
-	Prompt        []string  `json:"prompt,omitempty"`
-	MaxAge        *int64    `json:"max_age,omitempty"`
-	UILocales     []string  `json:"ui_locales,omitempty"`
-	ACRValues     []string  `json:"acr_values,omitempty"`
-	LoginHint     string    `json:"login_hint,omitempty"`
-	HintSubject   string    `json:"hint_sub,omitempty"` // sub of a verified id_token_hint
-	Browser       string    `json:"browser"`            // hashKey of the cookie of the browser that started it
+	ID            string   `json:"id"`
+	ClientID      string   `json:"client_id"`
+	RedirectURI   string   `json:"redirect_uri"`
+	Scopes        []string `json:"scopes"`
+	State         string   `json:"state,omitempty"`
+	Nonce         string   `json:"nonce,omitempty"`
+	ResponseMode  string   `json:"response_mode,omitempty"`
+	CodeChallenge string   `json:"code_challenge"` // always S256
+	Prompt        []string `json:"prompt,omitempty"`
+	MaxAge        *int64   `json:"max_age,omitempty"`
+	UILocales     []string `json:"ui_locales,omitempty"`
+	ACRValues     []string `json:"acr_values,omitempty"`
+	LoginHint     string   `json:"login_hint,omitempty"`
+	HintSubject   string   `json:"hint_sub,omitempty"` // sub of a verified id_token_hint
+	Browser       string   `json:"browser"`            // hashKey of the cookie of the browser that started it
+	// BrowserMinted says that /authorize gave the browser that cookie
+	// (it came without one): a fresh random value, never a session's, so
+	// the callback has no old session to end. Records without it (false)
+	// make the callback look, as before.
+	BrowserMinted bool      `json:"browser_minted,omitempty"`
 	Created       time.Time `json:"created"`
 	Expires       time.Time `json:"expires"`
 
@@ -159,6 +164,7 @@ func (s *Server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 		// phone). It becomes a session only after a login.
 		cookie = newSecret()
 		red.Header.Add("Set-Cookie", s.sessionCookie(cookie, int(s.cfg.SessionTTL/time.Second)).String())
+		ar.BrowserMinted = true
 	}
 	ar.Browser = hashKey(cookie)
 	if reuse {

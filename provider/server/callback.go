@@ -86,7 +86,12 @@ func (s *Server) callbackHandler(w http.ResponseWriter, r *http.Request) {
 		}
 		// The browser's old cookie (an earlier session or a bare binding)
 		// is replaced: a fresh value after every login, against fixation.
-		if old := hashKey(cookie); old != hashKey(string(raw)) {
+		// A cookie /authorize minted for this request (the browser came
+		// without one) was never a session's: sessions are stored only
+		// under fresh values of their own (createSession), and the check
+		// above holds the browser to this very cookie. Only a cookie the
+		// browser brought can name a session to end.
+		if old := hashKey(cookie); !ar.BrowserMinted && old != hashKey(string(raw)) {
 			if err := s.deleteSession(ctx, old); err != nil {
 				s.log.WarnContext(ctx, "old session not deleted", "err", err)
 			}

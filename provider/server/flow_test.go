@@ -269,3 +269,83 @@ func TestCallbackOtherBrowser(t *testing.T) {
 		t.Fatal("CompleteCardLogin on a used request succeeded")
 	}
 }
+
+// TestCallbackReplacesSession: a login in a browser that already holds a
+// session ends that session at the callback (its cookie is replaced, the
+// record deleted, its refresh families without offline_access revoked),
+// while the first login of a browser, whose cookie /authorize minted, has
+// no session to end.
+func TestCallbackReplacesSession(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.browser()
+	cookie := func() string {
+		for _, c := range b.c.Jar.Cookies(mustParse(t, e.issuer+"/")) {
+			if c.Name == e.srv.cfg.SessionCookie {
+				return c.Value
+			}
+		}
+		t.Fatal("no session cookie")
+		return ""
+	}
+
+	p := newPKCE()
+	resp := b.authorize(authParams("web", rpRedirect, p))
+	minted := cookie()
+	loc, _ := resp.Location()
+	id := loc.Query().Get("id")
+	raw, err := e.backend.Get(ctx, nsAuthReq, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `"browser_minted":true`) {
+		t.Fatalf("auth request of a browser without a cookie: %s", raw)
+	}
+	if err := e.srv.CompleteCardLogin(ctx, id, e.card()); err != nil {
+		t.Fatal(err)
+	}
+	resp = b.get(e.srv.CallbackURL(id))
+	loc, _ = resp.Location()
+	first := cookie()
+	if loc == nil || loc.Query().Get("code") == "" || first == minted {
+		t.Fatalf("first login: %d, cookie replaced %v", resp.StatusCode, first != minted)
+	}
+	st, body := e.exchange(loc.Query().Get("code"), rpRedirect, p.verifier)
+	rt, _ := body["refresh_token"].(string)
+	if st != http.StatusOK || rt == "" {
+		t.Fatalf("token: %d %v", st, body)
+	}
+
+	// A second login in the same browser (prompt=login: no SSO).
+	v := authParams("web", rpRedirect, newPKCE())
+	v.Set("prompt", "login")
+	resp = b.authorize(v)
+	loc, _ = resp.Location()
+	id = loc.Query().Get("id")
+	if raw, err = e.backend.Get(ctx, nsAuthReq, id); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "browser_minted") {
+		t.Fatalf("auth request of a browser with a session says its cookie was minted: %s", raw)
+	}
+	if err := e.srv.CompleteCardLogin(ctx, id, e.card()); err != nil {
+		t.Fatal(err)
+	}
+	resp = b.get(e.srv.CallbackURL(id))
+	if l, _ := resp.Location(); l == nil || l.Query().Get("code") == "" {
+		t.Fatalf("second login: %d", resp.StatusCode)
+	}
+	second := cookie()
+	if second == first {
+		t.Fatal("the session cookie was not replaced")
+	}
+	if _, err := e.backend.Get(ctx, nsSession, hashKey(first)); !notFound(err) {
+		t.Fatalf("the old session is still stored (err %v)\n%s", err, e.logs.String())
+	}
+	if _, err := e.backend.Get(ctx, nsSession, hashKey(second)); err != nil {
+		t.Fatalf("the new session: %v", err)
+	}
+	if st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, "web", "web-secret"); st != http.StatusBadRequest {
+		t.Fatalf("refresh with the old session's token: %d %v", st, body)
+	}
+}

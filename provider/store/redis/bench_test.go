@@ -1,11 +1,10 @@
 package redis_test
 
 import (
-	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/inkan-id/inkan/provider/store/storetest"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -16,50 +15,14 @@ func BenchmarkPutGetTake(b *testing.B) {
 	c := goredis.NewClient(&goredis.Options{Addr: shared.Addr()})
 	var rt rtCounter
 	c.AddHook(&rt)
-	s := open(b, c, "bench")
-	ctx := b.Context()
-	val := make([]byte, 200)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		key := strconv.Itoa(i)
-		if err := s.Put(ctx, "code", key, val, time.Minute); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := s.Get(ctx, "code", key); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := s.Take(ctx, "code", key); err != nil {
-			b.Fatal(err)
-		}
-	}
+	storetest.BenchPutGetTake(b, open(b, c, "bench"))
 	b.ReportMetric(float64(rt.n.Load())/float64(b.N), "roundtrips/op")
 }
 
 // BenchmarkPutGetTakeParallel shows throughput with many logins at once.
 func BenchmarkPutGetTakeParallel(b *testing.B) {
 	needRedis(b)
-	s := open(b, goredis.NewClient(&goredis.Options{Addr: shared.Addr()}), "benchp")
-	ctx := b.Context()
-	val := make([]byte, 200)
-	var next atomic.Int64
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			key := strconv.FormatInt(next.Add(1), 10)
-			if err := s.Put(ctx, "code", key, val, time.Minute); err != nil {
-				b.Error(err)
-				return
-			}
-			if _, err := s.Get(ctx, "code", key); err != nil {
-				b.Error(err)
-				return
-			}
-			if _, err := s.Take(ctx, "code", key); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	storetest.BenchPutGetTakeParallel(b, open(b, goredis.NewClient(&goredis.Options{Addr: shared.Addr()}), "benchp"), 1)
 }
 
 // BenchmarkUpdate is a compare-and-set without contention; it reports

@@ -24,7 +24,7 @@ var (
 // ErrInvalid. The offending value itself is left out of the message: keys
 // may be token identifiers that must not reach logs.
 type InvalidError struct {
-	Arg    string // "ns", "key", "set", "member", "value", "ttl" or "fn"
+	Arg    string // "ns", "key", "set", "member", "value", "old", "ttl", "fn" or "op"
 	Reason string // what is wrong, e.g. "longer than 512 bytes"
 }
 

@@ -58,9 +58,13 @@ func ValidateMember(ns, set, member string) error {
 }
 
 // ValidateValue checks a value's size. Empty values are allowed.
-func ValidateValue(val []byte) error {
+func ValidateValue(val []byte) error { return validateBytes("value", val) }
+
+// validateBytes is ValidateValue for the argument arg ("value", or "old"
+// for the value an OpSwap or OpDeleteIf compares against).
+func validateBytes(arg string, val []byte) error {
 	if len(val) > MaxValueLen {
-		return &InvalidError{Arg: "value", Reason: strconv.Itoa(len(val)) + " bytes, more than 1 MiB"}
+		return &InvalidError{Arg: arg, Reason: strconv.Itoa(len(val)) + " bytes, more than 1 MiB"}
 	}
 	return nil
 }

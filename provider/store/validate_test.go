@@ -8,6 +8,8 @@ import (
 
 func TestValidate(t *testing.T) {
 	long := strings.Repeat("k", MaxNameLen)
+	big := make([]byte, MaxValueLen+1)
+	op := func(op Op) error { return op.Validate() }
 	tests := []struct {
 		name    string
 		err     error
@@ -34,6 +36,15 @@ func TestValidate(t *testing.T) {
 		{"big value", ValidateValue(make([]byte, MaxValueLen+1)), "value"},
 		{"zero ttl", ValidateTTL(0), ""},
 		{"negative ttl", ValidateTTL(-1), "ttl"},
+		{"swap", op(Swap("code", "k", nil, []byte("v"))), ""},
+		{"swap max old", op(Swap("code", "k", big[:MaxValueLen], nil)), ""},
+		{"swap big old", op(Swap("code", "k", big, nil)), "old"},
+		{"swap big value", op(Swap("code", "k", nil, big)), "value"},
+		{"swap empty key", op(Swap("code", "", nil, nil)), "key"},
+		{"delete-if", op(DeleteIf("code", "k", []byte("v"))), ""},
+		{"delete-if big old", op(DeleteIf("code", "k", big)), "old"},
+		{"delete-if ns colon", op(DeleteIf("a:b", "k", nil)), "ns"},
+		{"unknown op", op(Op{Kind: OpDeleteIf + 1, NS: "code", Key: "k"}), "op"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

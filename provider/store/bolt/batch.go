@@ -12,8 +12,9 @@ import (
 )
 
 var (
-	_ store.Swapper = (*Store)(nil)
-	_ store.Batcher = (*Store)(nil)
+	_ store.Swapper     = (*Store)(nil)
+	_ store.Batcher     = (*Store)(nil)
+	_ store.MultiGetter = (*Store)(nil)
 )
 
 // Swap implements store.Swapper in one write transaction, like Update.
@@ -22,20 +23,38 @@ func (s *Store) Swap(ctx context.Context, ns, key string, old, val []byte) error
 		return err
 	}
 	return s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
-		rec, err := lookup(tx, ns, key, now.UnixNano())
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(rec[headerLen:], old) {
-			return store.ErrConflict
-		}
-		return putErr(tx.Bucket([]byte(ns)).Put([]byte(key), encode(expiry(rec), val)))
+		return swap(tx, now, ns, key, old, val)
 	})
 }
 
+// swap replaces the value under ns/key, keeping its expiry, if it is old.
+func swap(tx *bbolt.Tx, now time.Time, ns, key string, old, val []byte) error {
+	rec, err := lookup(tx, ns, key, now.UnixNano())
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(rec[headerLen:], old) {
+		return store.ErrConflict
+	}
+	return putErr(tx.Bucket([]byte(ns)).Put([]byte(key), encode(expiry(rec), val)))
+}
+
+// deleteIf deletes ns/key if it holds old.
+func deleteIf(tx *bbolt.Tx, now time.Time, ns, key string, old []byte) error {
+	rec, err := lookup(tx, ns, key, now.UnixNano())
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(rec[headerLen:], old) {
+		return store.ErrConflict
+	}
+	return putErr(tx.Bucket([]byte(ns)).Delete([]byte(key)))
+}
+
 // Batch implements store.Batcher: all ops in one body of a group-committed
-// transaction, so they share one fsync and a failing op leaves the whole
-// body out of the commit (group.go).
+// transaction, so they share one fsync and a failing op (a Create finding
+// its key taken, a Swap or DeleteIf its record absent or changed) leaves
+// the whole body out of the commit (group.go).
 func (s *Store) Batch(ctx context.Context, ops []store.Op) error {
 	for i := range ops {
 		if err := ops[i].Validate(); err != nil {
@@ -66,6 +85,10 @@ func (s *Store) Batch(ctx context.Context, ops []store.Op) error {
 				err = del(tx, op.NS, op.Key)
 			case store.OpAddMember:
 				err = addMember(tx, now, op.NS, op.Key, op.Member, op.TTL)
+			case store.OpSwap:
+				err = swap(tx, now, op.NS, op.Key, op.Old, op.Value)
+			case store.OpDeleteIf:
+				err = deleteIf(tx, now, op.NS, op.Key, op.Old)
 			}
 			switch {
 			case errors.Is(err, errNoop):

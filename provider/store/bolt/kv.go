@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -70,6 +71,43 @@ func (s *Store) Get(ctx context.Context, ns, key string) ([]byte, error) {
 		return err
 	})
 	return out, err
+}
+
+// GetMany implements store.MultiGetter in one read transaction: the
+// values are one snapshot, and expiry is judged at one instant for all.
+func (s *Store) GetMany(ctx context.Context, keys []store.Key) ([][]byte, error) {
+	for _, k := range keys {
+		if err := store.ValidateKey(k.NS, k.Key); err != nil {
+			return nil, err
+		}
+	}
+	if len(keys) == 0 {
+		if err := s.ready(ctx); err != nil {
+			return nil, err
+		}
+		return [][]byte{}, nil
+	}
+	var out [][]byte
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		out = make([][]byte, len(keys))
+		now := s.now().UnixNano()
+		for i, k := range keys {
+			rec, err := lookup(tx, k.NS, k.Key, now)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				// out[i] stays nil
+			case err != nil:
+				return err
+			default:
+				out[i] = value(rec) // never nil, even for an empty value
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Take implements store.Backend. bbolt runs one writer at a time, so the

@@ -11,8 +11,9 @@ import (
 )
 
 var (
-	_ store.Swapper = (*Store)(nil)
-	_ store.Batcher = (*Store)(nil)
+	_ store.Swapper     = (*Store)(nil)
+	_ store.Batcher     = (*Store)(nil)
+	_ store.MultiGetter = (*Store)(nil)
 )
 
 // Swap implements store.Swapper with one run of casScript, Update's
@@ -37,7 +38,9 @@ func (s *Store) Swap(ctx context.Context, ns, key string, old, val []byte) error
 // Redis runs atomically. On a Cluster (any client but a *goredis.Client,
 // which talks to one server, directly or through Sentinel) the keys of one
 // batch lie in several slots, which one script may not touch, so there the
-// ops go one by one (see store.Batcher).
+// ops go one by one (see store.Batcher): each its single call, an OpSwap
+// casScript and an OpDeleteIf delIfScript, so that each op is still
+// atomic on its own.
 func (s *Store) Batch(ctx context.Context, ops []store.Op) error {
 	for i := range ops {
 		if err := ops[i].Validate(); err != nil {
@@ -51,7 +54,7 @@ func (s *Store) Batch(ctx context.Context, ops []store.Op) error {
 		return nil
 	}
 	if _, single := s.c.(*goredis.Client); !single || len(ops) == 1 {
-		return store.ApplyEach(ctx, s, ops)
+		return s.applyEach(ctx, ops)
 	}
 	keys := make([]string, len(ops))
 	args := make([]any, 0, 3*len(ops))
@@ -69,17 +72,70 @@ func (s *Store) Batch(ctx context.Context, ops []store.Op) error {
 		case store.OpAddMember:
 			keys[i] = s.setKey(op.NS, op.Key)
 			args = append(args, "m", op.Member, ttlMillis(op.TTL))
+		case store.OpSwap:
+			keys[i] = s.recordKey(op.NS, op.Key)
+			args = append(args, "s", op.Value, op.Old)
+		case store.OpDeleteIf:
+			keys[i] = s.recordKey(op.NS, op.Key)
+			args = append(args, "x", "", op.Old)
 		}
 	}
 	res, err := batchScript.Run(ctx, s.c, keys, args...).Int64()
 	if err != nil {
 		return s.fail(ctx, err)
 	}
-	if res != 0 {
-		if res < 1 || int(res) > len(ops) || ops[res-1].Kind != store.OpCreate {
-			return s.fail(ctx, errors.New("store: redis: batch script answered "+strconv.FormatInt(res, 10)))
+	if res == 0 {
+		return nil
+	}
+	// The op that failed the batch, and the error its single call gives.
+	i := res
+	if i < 0 {
+		i = -i
+	}
+	if i <= int64(len(ops)) {
+		switch kind := ops[i-1].Kind; {
+		case res > 0 && kind == store.OpCreate:
+			return store.ErrExists
+		case res > 0 && (kind == store.OpSwap || kind == store.OpDeleteIf):
+			return store.ErrNotFound
+		case res < 0 && (kind == store.OpSwap || kind == store.OpDeleteIf):
+			return store.ErrConflict
 		}
-		return store.ErrExists
+	}
+	return s.fail(ctx, errors.New("store: redis: batch script answered "+strconv.FormatInt(res, 10)))
+}
+
+// applyEach is store.ApplyEach but for OpDeleteIf, which it runs with
+// delIfScript: one round trip, and atomic, where ApplyEach's Get and
+// Delete are neither.
+func (s *Store) applyEach(ctx context.Context, ops []store.Op) error {
+	for i := range ops {
+		var err error
+		if op := &ops[i]; op.Kind == store.OpDeleteIf {
+			err = s.deleteIf(ctx, op.NS, op.Key, op.Old)
+		} else {
+			err = store.ApplyEach(ctx, s, ops[i:i+1])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteIf deletes ns/key with one run of delIfScript if it holds old.
+func (s *Store) deleteIf(ctx context.Context, ns, key string, old []byte) error {
+	if err := s.checkKey(ctx, ns, key); err != nil {
+		return err
+	}
+	res, err := delIfScript.Run(ctx, s.c, []string{s.recordKey(ns, key)}, old).Int64()
+	switch {
+	case err != nil:
+		return s.fail(ctx, err)
+	case res == casGone:
+		return store.ErrNotFound
+	case res == casConflict:
+		return store.ErrConflict
 	}
 	return nil
 }

@@ -43,6 +43,51 @@ func (s *Store) Get(ctx context.Context, ns, key string) ([]byte, error) {
 	return s.value(ctx, s.c.Get(ctx, s.recordKey(ns, key)))
 }
 
+// GetMany implements store.MultiGetter with one pipeline of GETs, one
+// round trip (on a Cluster, go-redis sends one pipeline per node, in
+// parallel).
+func (s *Store) GetMany(ctx context.Context, keys []store.Key) ([][]byte, error) {
+	for _, k := range keys {
+		if err := store.ValidateKey(k.NS, k.Key); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return [][]byte{}, nil
+	}
+	cmds := make([]*goredis.StringCmd, len(keys))
+	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, s.recordKey(k.NS, k.Key))
+		}
+		return nil
+	})
+	// The pipeline's error is its first command's; a GET of an absent key
+	// answers goredis.Nil, which is no failure here. Anything else fails
+	// the whole call, even if some GETs got their answer.
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, s.fail(ctx, err)
+	}
+	out := make([][]byte, len(keys))
+	for i, cmd := range cmds {
+		v, err := cmd.Bytes()
+		switch {
+		case errors.Is(err, goredis.Nil):
+			// out[i] stays nil
+		case err != nil:
+			return nil, s.fail(ctx, err)
+		case v == nil:
+			out[i] = []byte{} // present but empty: not to be taken for absent
+		default:
+			out[i] = v
+		}
+	}
+	return out, nil
+}
+
 // Take implements store.Backend with one GETDEL (Redis >= 6.2), which is
 // atomic on the server: exactly one of concurrent Takes sees the value.
 func (s *Store) Take(ctx context.Context, ns, key string) ([]byte, error) {

@@ -76,6 +76,7 @@ func everyOp(ctx context.Context, s store.Backend) map[string]error {
 	_, getErr := s.Get(ctx, "acct", "a")
 	_, takeErr := s.Take(ctx, "acct", "a")
 	_, membersErr := s.Members(ctx, "fam", "f")
+	_, getManyErr := store.GetMany(ctx, s, store.Key{NS: "acct", Key: "a"}, store.Key{NS: "acct", Key: "k"})
 	return map[string]error{
 		"Put":       s.Put(ctx, "acct", "k", []byte("v"), 0),
 		"Create":    s.Create(ctx, "acct", "c", []byte("v"), time.Minute),
@@ -87,5 +88,7 @@ func everyOp(ctx context.Context, s store.Backend) map[string]error {
 		"Members":   membersErr,
 		"DeleteSet": s.DeleteSet(ctx, "fam", "f"),
 		"Ping":      s.Ping(ctx),
+		"GetMany":   getManyErr,
+		"Batch":     store.Apply(ctx, s, store.Put("acct", "b", []byte("v"), 0), store.DeleteIf("acct", "b", []byte("v"))),
 	}
 }

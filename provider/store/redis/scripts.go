@@ -36,30 +36,66 @@ end
 return 1
 `)
 
-// batchScript is Batch. Op i works on KEYS[i] with ARGV[3i-2] its kind
-// ("p" put, "c" create, "d" delete, "m" add member), ARGV[3i-1] the value
-// or member and ARGV[3i] the TTL in ms (0 = never expires). It first
-// checks every create against the keys as the ops before it would leave
-// them and, if one is taken, returns its index having written nothing;
-// otherwise it applies all ops and returns 0. Add member is
-// addMemberScript's rule.
+// delIfScript is a batch's OpDeleteIf where the batch goes op by op (see
+// Store.Batch): KEYS[1] record, ARGV[1] the value it must hold. It answers
+// as casScript does.
+var delIfScript = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+if cur ~= ARGV[1] then return 2 end
+redis.call('DEL', KEYS[1])
+return 1
+`)
+
+// batchScript is Batch. Op i works on KEYS[i] with ARGV[3i-2] its kind and
+// two arguments that depend on it:
+//
+//	"p" put, "c" create    ARGV[3i-1] the value, ARGV[3i] the TTL in ms (0 = never expires)
+//	"d" delete             both unused
+//	"m" add member         ARGV[3i-1] the member, ARGV[3i] the TTL in ms
+//	"s" swap               ARGV[3i-1] the new value, ARGV[3i] the value it must hold
+//	"x" delete if          ARGV[3i-1] unused, ARGV[3i] the value it must hold
+//
+// It first checks every create, swap and delete-if against the records as
+// the ops before it would leave them (state: nil = untouched so far, false
+// = deleted, else the value written), and, having written nothing, returns
+// i if op i finds its record in the wrong state for existence (a create's
+// taken, a swap's or delete-if's absent) and -i if a swap or delete-if
+// finds another value. Otherwise it applies all ops and returns 0. Swap
+// keeps the TTL (KEEPTTL) as casScript does; add member is
+// addMemberScript's rule. A script sees no key expire while it runs, so
+// the checks hold for the writes.
 var batchScript = goredis.NewScript(`
-local written = {}
+local state = {}
 for i = 1, #KEYS do
 	local kind, k = ARGV[3*i-2], KEYS[i]
 	if kind == 'c' then
-		local w = written[k]
-		if w == 'w' or (w == nil and redis.call('EXISTS', k) == 1) then return i end
+		local w = state[k]
+		if w or (w == nil and redis.call('EXISTS', k) == 1) then return i end
+		state[k] = ARGV[3*i-1]
+	elseif kind == 's' or kind == 'x' then
+		local cur = state[k]
+		if cur == nil then cur = redis.call('GET', k) end
+		if not cur then return i end
+		if cur ~= ARGV[3*i] then return -i end
+		if kind == 's' then state[k] = ARGV[3*i-1] else state[k] = false end
+	elseif kind == 'p' then
+		state[k] = ARGV[3*i-1]
+	elseif kind == 'd' then
+		state[k] = false
 	end
-	if kind == 'p' or kind == 'c' then written[k] = 'w' elseif kind == 'd' then written[k] = 'd' end
 end
 for i = 1, #KEYS do
-	local kind, k, v, ttl = ARGV[3*i-2], KEYS[i], ARGV[3*i-1], tonumber(ARGV[3*i])
+	local kind, k, v = ARGV[3*i-2], KEYS[i], ARGV[3*i-1]
 	if kind == 'p' or kind == 'c' then
+		local ttl = tonumber(ARGV[3*i])
 		if ttl > 0 then redis.call('SET', k, v, 'PX', ttl) else redis.call('SET', k, v) end
-	elseif kind == 'd' then
+	elseif kind == 's' then
+		redis.call('SET', k, v, 'KEEPTTL')
+	elseif kind == 'd' or kind == 'x' then
 		redis.call('DEL', k)
 	elseif kind == 'm' then
+		local ttl = tonumber(ARGV[3*i])
 		local cur = redis.call('PTTL', k)
 		redis.call('SADD', k, v)
 		if ttl == 0 then

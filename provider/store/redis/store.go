@@ -14,7 +14,9 @@
 // Round trips per call on a healthy connection: Put, Create, Get, Take,
 // Delete, AddMember, Members, DeleteSet and Ping take one each; Update takes
 // two per attempt (GET, then a compare-and-set script) and attempts again
-// only when another writer changed the record in between. A script's first
+// only when another writer changed the record in between. Swap, GetMany (a
+// pipeline of GETs) and Batch take one each; on a Cluster, GetMany sends one
+// pipeline per node in parallel and Batch takes one per op. A script's first
 // run on a server that has not cached it yet costs one more (NOSCRIPT, then
 // EVAL). docs/redis.md lists the server settings that make
 // the data durable (appendonly, appendfsync, maxmemory-policy noeviction).

@@ -8,8 +8,8 @@ import (
 	"github.com/inkan-id/inkan/provider/store"
 )
 
-// calls runs every Backend method once against b with ctx and returns the
-// errors by method name.
+// calls runs every Backend method, and store.GetMany, once against b with
+// ctx and returns the errors by method name.
 func calls(ctx context.Context, b store.Backend) map[string]error {
 	keep := func(old []byte) ([]byte, error) { return old, nil }
 	return map[string]error{
@@ -23,6 +23,7 @@ func calls(ctx context.Context, b store.Backend) map[string]error {
 		"Members":   second(b.Members(ctx, "life", "s")),
 		"DeleteSet": b.DeleteSet(ctx, "life", "s"),
 		"Ping":      b.Ping(ctx),
+		"GetMany":   second(store.GetMany(ctx, b, store.Key{NS: "life", Key: "k"})),
 	}
 }
 

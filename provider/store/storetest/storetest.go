@@ -51,6 +51,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"Closed", testClosed},
 		{"Swap", testSwap},
 		{"Batch", testBatch},
+		{"BatchCompare", testBatchCompare},
+		{"ApplyEach", testApplyEach},
+		{"GetMany", testGetMany},
+		{"GetManyFallback", testGetManyFallback},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,8 +31,7 @@ const (
 	stepLogin                 // GET the login page (creates the card transaction)
 	stepBridge                // mobilebridge Fetch + Answer, card time included
 	stepCard                  // of which: the virtual card, in this process
-	stepContinue              // POST the Continue form → redirect to the callback
-	stepCallback              // GET the callback → redirect to the RP with the code
+	stepCallback              // GET the page's data-next, the callback → redirect to the RP with the code
 	stepToken                 // POST /token, authorization_code grant
 	stepUserinfo              // GET /userinfo
 	stepTotal                 // the whole login
@@ -40,7 +39,7 @@ const (
 	numSteps
 )
 
-var stepNames = [numSteps]string{"authorize", "login page", "bridge", "  card (local)", "continue", "callback", "token", "userinfo", "login total", "refresh"}
+var stepNames = [numSteps]string{"authorize", "login page", "bridge", "  card (local)", "callback", "token", "userinfo", "login total", "refresh"}
 
 // maxBody caps what is read of any answer.
 const maxBody = 1 << 20
@@ -263,30 +262,10 @@ func (d *driver) login(ctx context.Context, cd *card, t *timings) (*tokens, erro
 		return nil, bridgeFailure(err)
 	}
 
-	// 4. Continue, as the page's script does once the status says done.
-	form := page.Form
-	req, err := http.NewRequest(http.MethodPost, page.ContinueURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, fail(stepContinue, "bad URL")
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", originOf(loginURL))
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	start = time.Now()
-	resp, body, err = send(ctx, b, stepContinue, req)
-	t[stepContinue] = time.Since(start)
-	if err != nil {
-		return nil, err
-	}
-	next, ok := redirect(resp)
-	if !ok {
-		if resp.StatusCode == http.StatusOK {
-			return nil, fail(stepContinue, "the page says the login is not done")
-		}
-		return nil, httpFailure(stepContinue, resp, body)
-	}
-
-	// 5. The callback issues the code and sends the browser to the RP.
+	// 4. As the page's script does once the status says done: straight to
+	// the page's data-next, the callback, which issues the code and sends
+	// the browser to the RP.
+	next := page.Next
 	start = time.Now()
 	for hops := 0; !d.atRP(next); hops++ {
 		if hops == 3 {
@@ -294,6 +273,9 @@ func (d *driver) login(ctx context.Context, cd *card, t *timings) (*tokens, erro
 		}
 		if strings.HasSuffix(next.Path, "/login/consent") {
 			return nil, fail(stepCallback, "consent page: the client needs consent_required: false")
+		}
+		if strings.HasSuffix(next.Path, "/login") {
+			return nil, fail(stepCallback, "back to the login page: the login is not done")
 		}
 		resp, body, err = get(ctx, b, stepCallback, next.String())
 		if err != nil {
@@ -319,7 +301,7 @@ func (d *driver) login(ctx context.Context, cd *card, t *timings) (*tokens, erro
 		return nil, fail(stepCallback, "no code")
 	}
 
-	// 6. The relying party redeems the code.
+	// 5. The relying party redeems the code.
 	start = time.Now()
 	tok, err := d.tokenRequest(ctx, stepToken, url.Values{
 		"grant_type":    {"authorization_code"},
@@ -341,7 +323,7 @@ func (d *driver) login(ctx context.Context, cd *card, t *timings) (*tokens, erro
 		return nil, fail(stepToken, "no refresh_token for offline_access")
 	}
 
-	// 7. And asks who logged in.
+	// 6. And asks who logged in.
 	start = time.Now()
 	err = d.userinfo(ctx, tok.Access)
 	t[stepUserinfo] = time.Since(start)
@@ -476,8 +458,6 @@ func bridgeFailure(err error) *failure {
 
 // hasScope reports whether the space-separated scope list has s.
 func hasScope(list, s string) bool { return strings.Contains(" "+list+" ", " "+s+" ") }
-
-func originOf(u *url.URL) string { return u.Scheme + "://" + u.Host }
 
 // discover reads the provider's discovery document.
 func discover(ctx context.Context, tr http.RoundTripper, issuer string, timeout time.Duration) (endpoints, error) {

@@ -5,8 +5,8 @@
 // A login is what a browser, a phone and a relying party do together:
 // authorize (PKCE S256, state, nonce) → login page → the card transaction
 // answered by a virtual card through mobilebridge (the same agent code a
-// phone runs) → Continue → callback → token (client_secret_basic) →
-// userinfo. The card's RSA signature is computed in this process, so the
+// phone runs) → callback (the login page's data-next, where its script
+// goes) → token (client_secret_basic) → userinfo. The card's RSA signature is computed in this process, so the
 // provider's CPU per login, read from /proc, excludes it.
 //
 // Every request goes to a loopback address; the dialer refuses anything

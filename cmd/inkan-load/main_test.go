@@ -115,7 +115,7 @@ func TestLoad(t *testing.T) {
 			if code != 0 || rep.Succeeded != logins || rep.Failed != 0 || rep.Attempted != logins {
 				t.Fatalf("exit %d, %d of %d logins succeeded, failures %v", code, rep.Succeeded, rep.Attempted, rep.Failures)
 			}
-			for _, s := range []string{"authorize", "login page", "bridge", "card (local)", "continue", "callback", "token", "userinfo", "login total"} {
+			for _, s := range []string{"authorize", "login page", "bridge", "card (local)", "callback", "token", "userinfo", "login total"} {
 				if n := stepCount(rep, s); n != logins {
 					t.Errorf("step %q timed %d times, want %d", s, n, logins)
 				}
@@ -207,26 +207,46 @@ func TestOnlyLoopback(t *testing.T) {
 	}
 }
 
-// TestParseLoginPage reads the link and form the way the page writes them.
+// TestParseLoginPage reads the link and data-next the way the page writes
+// them, and refuses a page without either, or with a data-next that the
+// page's script would not follow either (another origin, not a URL).
 func TestParseLoginPage(t *testing.T) {
-	page := `<p class="link"><a id="bridge-link" href="http://127.0.0.1:1/bridge/v1/tx/AAECAwQFBgcICQoLDA0ODw#s&amp;x">x</a></p>
-<form id="restart" method="get" action="/login"><input type="hidden" name="id" value="other"></form>
-<form id="continue" method="post" action="/login/continue">
-<input type="hidden" name="csrf" value="c">
-<input type="hidden" name="id" value="ar&#43;1">
-<input type="hidden" name="tx" value="AAECAwQFBgcICQoLDA0ODw">
-<button type="submit">Continue</button></form>`
+	const link = `<p class="link"><a id="bridge-link" href="http://127.0.0.1:1/bridge/v1/tx/AAECAwQFBgcICQoLDA0ODw#s&amp;x">x</a></p>`
+	data := func(next string) string {
+		return `<div class="qr"><svg role="img"></svg></div>
+<div id="login-data" hidden data-events="/bridge/v1/tx/AAECAwQFBgcICQoLDA0ODw/events" ` + next + ` data-expires="1"
+ data-msg-done="完了 &gt; 次へ" data-msg-left="{t} left"></div>`
+	}
 	base, _ := url.Parse("http://127.0.0.1:1/login?id=x")
-	p, err := parseLoginPage([]byte(page), base)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, page string
+		next       string // the URL read, or
+		err        error  // the error
+	}{
+		{"callback", link + data(`data-next="http://127.0.0.1:1/authorize/callback?id=ar%2B1&amp;x=1"`), "http://127.0.0.1:1/authorize/callback?id=ar%2B1&x=1", nil},
+		{"consent by path", link + data(`data-next="/login/consent?id=ar%2B1&amp;lang=en"`), "http://127.0.0.1:1/login/consent?id=ar%2B1&lang=en", nil},
+		{"no data-next", link + data(``), "", errNoNext},
+		{"empty data-next", link + data(`data-next=""`), "", errNoNext},
+		{"data-next elsewhere", link + `<div id="other" data-next="/authorize/callback?id=1"></div>`, "", errNoNext},
+		{"no login-data", link + `<form id="continue" method="post" action="/login/continue"></form>`, "", errNoNext},
+		{"another origin", link + data(`data-next="http://127.0.0.1:2/authorize/callback?id=1"`), "", errBadNext},
+		{"another scheme", link + data(`data-next="https://127.0.0.1:1/authorize/callback?id=1"`), "", errBadNext},
+		{"not a URL", link + data(`data-next="http://127.0.0.1:1/%zz"`), "", errBadNext},
+		{"no link", `<a id="other" href="x">` + data(`data-next="/authorize/callback?id=1"`), "", errNoBridgeLink},
 	}
-	if p.BridgeLink != "http://127.0.0.1:1/bridge/v1/tx/AAECAwQFBgcICQoLDA0ODw#s&x" ||
-		p.ContinueURL != "http://127.0.0.1:1/login/continue" || p.Form.Get("id") != "ar+1" || p.Form.Get("csrf") != "c" {
-		t.Errorf("parsed %+v", p)
-	}
-	if _, err := parseLoginPage([]byte(`<a id="other" href="x">`), base); err != errNoBridgeLink {
-		t.Errorf("page without link: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := parseLoginPage([]byte(tt.page), base)
+			if err != tt.err {
+				t.Fatalf("error %v, want %v", err, tt.err)
+			}
+			if err != nil {
+				return
+			}
+			if p.BridgeLink != "http://127.0.0.1:1/bridge/v1/tx/AAECAwQFBgcICQoLDA0ODw#s&x" || p.Next.String() != tt.next {
+				t.Errorf("link %q, next %q, want %q", p.BridgeLink, p.Next, tt.next)
+			}
+		})
 	}
 }
 

@@ -8,19 +8,18 @@ import (
 )
 
 // The login page is server-rendered by html/template, which writes every
-// attribute value in double quotes with HTML escaping. Only two things
-// are read from it, the bridge link (docs/login.md: "Link as text",
-// <a id="bridge-link" href="LINK">) and the Continue form; golang.org/x/net/html
-// is not a dependency of the module, so these patterns match exactly
-// those elements' start tags and nothing more.
+// attribute value in double quotes with HTML escaping (a '>' in a value
+// too). Only two things are read from it: the bridge link (docs/login.md:
+// "Link as text", <a id="bridge-link" href="LINK">) and where the page's
+// script goes once the card step is done (the data-next attribute of
+// <div id="login-data">, docs/login.md: "Waiting for the card").
+// golang.org/x/net/html is not a dependency of the module, so these
+// patterns match exactly those elements' start tags and nothing more.
 var (
 	// anchorTag matches one <a ...> start tag.
 	anchorTag = regexp.MustCompile(`(?is)<a\s[^>]*>`)
-	// continueForm matches the Continue form up to its end tag (forms do
-	// not nest).
-	continueForm = regexp.MustCompile(`(?is)<form\s[^>]*\bid="continue"[^>]*>.*?</form>`)
-	formTag      = regexp.MustCompile(`(?is)^<form\s[^>]*>`)
-	inputTag     = regexp.MustCompile(`(?is)<input\s[^>]*>`)
+	// divTag matches one <div ...> start tag.
+	divTag = regexp.MustCompile(`(?is)<div\s[^>]*>`)
 	// attr matches one double-quoted attribute.
 	attr = regexp.MustCompile(`(?s)\s([a-zA-Z][-a-zA-Z0-9_:]*)="([^"]*)"`)
 )
@@ -38,21 +37,23 @@ func attrs(tag string) map[string]string {
 type loginPage struct {
 	// BridgeLink is the href of a#bridge-link.
 	BridgeLink string
-	// ContinueURL is the Continue form's action, resolved against the page.
-	ContinueURL string
-	// Form holds the Continue form's hidden fields (csrf, id, tx, bt, link, lang).
-	Form url.Values
+	// Next is the data-next of div#login-data, resolved against the page:
+	// the callback (or the consent page) the script goes to on "done".
+	Next *url.URL
 }
 
 var (
 	errNoBridgeLink = errors.New("no a#bridge-link on the login page")
-	errNoContinue   = errors.New("no Continue form on the login page")
+	errNoNext       = errors.New("no data-next on the login page's div#login-data (a provider whose script still posts the Continue form?)")
+	// errBadNext keeps the value out: failures are counted by their text.
+	errBadNext = errors.New("data-next on the login page is not a URL on the page's origin")
 )
 
-// parseLoginPage reads the bridge link and the Continue form from body,
-// the page served at base.
+// parseLoginPage reads the bridge link and data-next from body, the page
+// served at base. Like the page's script, it takes data-next only on the
+// page's own origin.
 func parseLoginPage(body []byte, base *url.URL) (*loginPage, error) {
-	p := &loginPage{Form: url.Values{}}
+	p := &loginPage{}
 	for _, tag := range anchorTag.FindAll(body, -1) {
 		a := attrs(string(tag))
 		if a["id"] == "bridge-link" {
@@ -63,24 +64,21 @@ func parseLoginPage(body []byte, base *url.URL) (*loginPage, error) {
 	if p.BridgeLink == "" {
 		return nil, errNoBridgeLink
 	}
-	form := continueForm.Find(body)
-	if form == nil {
-		return nil, errNoContinue
-	}
-	fa := attrs(string(formTag.Find(form)))
-	action, err := base.Parse(fa["action"])
-	if err != nil || fa["action"] == "" {
-		return nil, errNoContinue
-	}
-	p.ContinueURL = action.String()
-	for _, tag := range inputTag.FindAll(form, -1) {
+	var next string
+	for _, tag := range divTag.FindAll(body, -1) {
 		a := attrs(string(tag))
-		if name, ok := a["name"]; ok {
-			p.Form.Add(name, a["value"])
+		if a["id"] == "login-data" {
+			next = a["data-next"]
+			break
 		}
 	}
-	if p.Form.Get("id") == "" || p.Form.Get("tx") == "" {
-		return nil, errNoContinue
+	if next == "" {
+		return nil, errNoNext
 	}
+	u, err := base.Parse(next)
+	if err != nil || u.Scheme != base.Scheme || u.Host != base.Host {
+		return nil, errBadNext
+	}
+	p.Next = u
 	return p, nil
 }

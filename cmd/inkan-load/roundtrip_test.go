@@ -131,8 +131,6 @@ func loginStep(r *http.Request, login *int) string {
 		if r.Method == http.MethodPost {
 			step = "bridge answer"
 		}
-	case r.Method == http.MethodPost && p == "/login/continue":
-		step = "continue"
 	case r.Method == http.MethodGet && p == "/authorize/callback":
 		step = "callback"
 	case r.Method == http.MethodPost && p == "/token":
@@ -227,7 +225,6 @@ func TestRoundTripsPerLogin(t *testing.T) {
 		// GET tx; claim swap; GET authreq; GET card; batch (sess, sid);
 		// swap authreq; swap tx.
 		{"bridge answer", map[string]int{"Get": 3, "Swap": 3, "Batch": 1}},
-		{"continue", map[string]int{"Get": 1}},
 		// GET authreq; take it; create the code. No read of an old
 		// session: the browser's cookie was minted at /authorize.
 		{"callback", map[string]int{"Get": 1, "Take": 1, "Create": 1}},

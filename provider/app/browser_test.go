@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -285,17 +287,20 @@ func claims(t *testing.T, ctx context.Context, table string) map[string]string {
 // TestBrowserLogin signs in at the demo bank with a real browser: the
 // login page, the virtual phone in a second tab (opened by the login
 // page's link), and the login tab moving on to consent by itself when the
-// card is done (server-sent events), then the claims the bank received.
+// card is done (server-sent events), straight to the page's data-next
+// without the Continue form and without leaving the login page in the
+// tab's history, then the claims the bank received.
 func TestBrowserLogin(t *testing.T) {
 	exe := chromium(t)
 	e := start(t, nil)
 	ctx := newBrowser(t, exe, "ja")
 	// The login page learns that the card is done from its event stream;
-	// record what the stream brings.
+	// record what the stream brings, and the tab's POSTs.
 	var mu sync.Mutex
-	var states []string
+	var states, posts []string
 	err := chromedp.Listen(ctx, func(ev any) {
-		if ev, ok := ev.(*network.EventEventSourceMessageReceived); ok {
+		switch ev := ev.(type) {
+		case *network.EventEventSourceMessageReceived:
 			var st struct {
 				State string `json:"state"`
 			}
@@ -303,12 +308,22 @@ func TestBrowserLogin(t *testing.T) {
 			mu.Lock()
 			states = append(states, st.State)
 			mu.Unlock()
+		case *network.EventRequestWillBeSent:
+			if ev.Request.Method == "POST" {
+				mu.Lock()
+				posts = append(posts, ev.Request.URL)
+				mu.Unlock()
+			}
 		}
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	link, phone := loginPage(t, ctx, e, "ja")
+	// The demo bank asks for verified_claims: consent is expected.
+	if next := attr(t, ctx, "#login-data", "data-next"); !strings.HasPrefix(next, "/login/consent?id=") {
+		t.Errorf("login page data-next %q, want the consent page", next)
+	}
 
 	// The dev link opens the phone in a new tab, as for a user.
 	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool {
@@ -327,12 +342,28 @@ func TestBrowserLogin(t *testing.T) {
 	defer closeTab()
 	tapPhone(t, phoneTab, link)
 
-	// Nobody touches the login tab: it moves on to consent by itself.
+	// Nobody touches the login tab: it moves on to consent by itself,
+	// replacing the login page in the tab's history.
+	do(t, ctx, "consent page", chromedp.WaitVisible(chromedp.CSS("#consent button[value=allow]")))
+	history, err := chromedp.Call(ctx, page.GetNavigationHistory, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range history.Entries {
+		if u, err := url.Parse(h.URL); err == nil && u.Path == "/login" {
+			t.Errorf("the login page stayed in the history (%s): Back would return to it", h.URL)
+		}
+	}
 	consentAndClaims(t, ctx, "ja")
 	mu.Lock()
 	defer mu.Unlock()
 	if !slices.Contains(states, "done") {
 		t.Errorf("the login page's event stream brought states %q, want done (did it poll instead?)", states)
+	}
+	for _, p := range posts {
+		if strings.Contains(p, "/login/continue") {
+			t.Errorf("the script posted the Continue form (%s) rather than going to data-next", p)
+		}
 	}
 }
 

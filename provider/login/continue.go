@@ -7,11 +7,13 @@ import (
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 )
 
-// serveContinue handles POST /login/continue, the Continue button (and the
-// script's way on once the card step is done). The form carries the
-// transaction's id, browser token and link in its body, so none of them
-// ever sits in a URL, a log line or a Referer. It asks the OIDC core
-// whether the login is done and, if not, the bridge why not.
+// serveContinue handles POST /login/continue, the Continue button of a
+// browser without JavaScript (the script goes straight to the page's
+// data-next, and submits this form only when that is missing or not on
+// this origin). The form carries the transaction's id, browser token and
+// link in its body, so none of them ever sits in a URL, a log line or a
+// Referer. It asks the OIDC core whether the login is done and, if not,
+// the bridge why not.
 func (h *Handler) serveContinue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	info, err := h.loadInfo(r, r.PostForm.Get("id"))

@@ -66,8 +66,80 @@ func TestContinue(t *testing.T) {
 			if !final && !strings.Contains(body, `href="`+p.form.Get("link")+`"`) {
 				t.Error("waiting page lost its link")
 			}
+			// The script's way on: present while waiting, gone with the
+			// script on a final page.
+			if rp := pageOf(t, rec); final != (rp.data == nil) || !final && rp.data["data-next"] != testIssuer+"/authorize/callback?id="+tt.id {
+				t.Errorf("final=%v, #login-data %v", final, rp.data)
+			}
 			if len(e.bridge.creates) != 1 {
 				t.Error("Continue created a transaction")
+			}
+		})
+	}
+}
+
+// TestNext: the login page gives its script, as data-next, where the
+// Continue form would send a done login: the consent page (by path,
+// keeping an explicit language) when consent is expected, else the
+// callback. Followed once the card step is done, it reaches the consent
+// page in the login page's language, or, when consent turns out not to be
+// needed after all, the callback.
+func TestNext(t *testing.T) {
+	tests := []struct {
+		name, target, accept string
+		next                 string // "" for the request's callback
+		needsNone            bool   // the login turns out to need no consent
+		lang                 string // of the login page, and of consent
+	}{
+		{"no consent", "/login?id=req1", "", "", false, "ja"},
+		{"no consent, English by ui_locales", "/login?id=req-en", "", "", false, "en"},
+		{"consent", "/login?id=req-consent", "", "/login/consent?id=req-consent", false, "ja"},
+		{"consent, English by Accept-Language", "/login?id=req-consent", "en-GB,en;q=0.8", "/login/consent?id=req-consent", false, "en"},
+		{"consent, explicit English", "/login?id=req-consent&lang=en", "ja", "/login/consent?id=req-consent&lang=en", false, "en"},
+		{"consent, explicit Japanese", "/login?id=req-consent&lang=ja", "en", "/login/consent?id=req-consent&lang=ja", false, "ja"},
+		{"consent, bad explicit ignored", "/login?id=req-consent&lang=xx", "", "/login/consent?id=req-consent", false, "ja"},
+		{"consent expected, none needed", "/login?id=req-consent", "", "/login/consent?id=req-consent", true, "ja"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			rec := e.get(tt.target, "Accept-Language", tt.accept)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("login page: %d", rec.Code)
+			}
+			p := pageOf(t, rec)
+			id := p.form.Get("id")
+			callback := e.srv.infos[id].CallbackURL
+			want := tt.next
+			if want == "" {
+				want = callback
+			}
+			if next, ok := p.data["data-next"]; !ok || next != want {
+				t.Fatalf("data-next %q (present %v), want %q", next, ok, want)
+			}
+			if !strings.Contains(p.body, `<html lang="`+tt.lang+`">`) {
+				t.Errorf("login page not in %s", tt.lang)
+			}
+			if tt.next == "" {
+				return // the callback is the core's
+			}
+			// The card step is done: follow data-next as the script does.
+			e.srv.mu.Lock()
+			e.srv.infos[id].Done = true
+			e.srv.infos[id].ConsentRequired = !tt.needsNone
+			e.srv.mu.Unlock()
+			got := e.get(p.data["data-next"], "Accept-Language", tt.accept)
+			if tt.needsNone {
+				if got.Code != http.StatusSeeOther || got.Header().Get("Location") != callback {
+					t.Errorf("consent page: %d to %q, want 303 to the callback", got.Code, got.Header().Get("Location"))
+				}
+				return
+			}
+			if got.Code != http.StatusOK || !strings.Contains(got.Body.String(), `value="allow"`) {
+				t.Fatalf("consent page: %d", got.Code)
+			}
+			if !strings.Contains(got.Body.String(), `<html lang="`+tt.lang+`">`) {
+				t.Errorf("consent page not in %s, as the login page was", tt.lang)
 			}
 		})
 	}

@@ -29,6 +29,8 @@ func nonceFrom(r *http.Request) string {
 // which live on the issuer's origin. There is deliberately no
 // form-action: browsers apply it to the redirects after a POST, and the
 // consent and Continue forms end at the relying party's redirect URI.
+// Navigation is outside CSP (navigate-to never shipped), so the script's
+// location.replace to the page's data-next needs no directive either.
 func setSecurityHeaders(h http.Header, nonce string) {
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'nonce-"+nonce+"'; style-src 'nonce-"+nonce+
 		"'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")

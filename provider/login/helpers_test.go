@@ -206,15 +206,22 @@ func (e *env) post(target string, form url.Values, cookies ...*http.Cookie) *htt
 	return e.do(req)
 }
 
-// loginPage is a rendered login page with its form and cookie.
+// loginPage is a rendered login page with its form, the data attributes
+// of #login-data (what the script reads; nil without the element) and the
+// cookie.
 type loginPage struct {
 	rec    *httptest.ResponseRecorder
 	body   string
 	form   url.Values
+	data   map[string]string
 	cookie *http.Cookie
 }
 
-var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z]+)" value="([^"]*)">`)
+var (
+	hiddenRE    = regexp.MustCompile(`<input type="hidden" name="([a-z]+)" value="([^"]*)">`)
+	loginDataRE = regexp.MustCompile(`<div id="login-data"[^>]*>`)
+	dataAttrRE  = regexp.MustCompile(`\s(data-[a-z-]+)="([^"]*)"`)
+)
 
 // openLogin GETs the login page and collects the Continue form.
 func (e *env) openLogin(target string) *loginPage {
@@ -235,6 +242,12 @@ func pageOf(t *testing.T, rec *httptest.ResponseRecorder) *loginPage {
 		body = body[:strings.Index(body, "</form>")]
 		for _, m := range hiddenRE.FindAllStringSubmatch(body, -1) {
 			p.form.Set(m[1], htmlUnescape(m[2]))
+		}
+	}
+	if tag := loginDataRE.FindString(p.body); tag != "" {
+		p.data = map[string]string{}
+		for _, m := range dataAttrRE.FindAllStringSubmatch(tag, -1) {
+			p.data[m[1]] = htmlUnescape(m[2])
 		}
 	}
 	for _, c := range rec.Result().Cookies() {

@@ -58,6 +58,10 @@ type loginView struct {
 	ContinueURL          string
 	LoginURL             string
 	PhoneURL             string
+	// Next is where the script sends the browser once the card step is
+	// done: next as this request renders it, so that the script skips the
+	// Continue form's round trip.
+	Next string
 
 	Notice  string // a non-error note, e.g. "not done yet"
 	Failure string // why the transaction cannot succeed
@@ -184,6 +188,11 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 	lv.TxID, lv.Link, lv.Token, lv.QR, lv.BindingCode = t.ID, t.Link, t.Token, qr, t.BindingCode
 	lv.AppLink = template.URL(link.AppLink())
 	lv.EventsURL, lv.StatusURL = txPath+protocol.EventsSuffix, txPath+protocol.StatusSuffix
+	// The consent guess of a request not yet done may turn out wrong; both
+	// ends put that right: the consent page sends a login that needs none
+	// on to the callback, and the callback sends one that needs consent
+	// back to the login page, which sends it to consent.
+	lv.Next = h.next(info, r)
 	lv.ExpiresISO = t.ExpiresAt.UTC().Format(time.RFC3339)
 	lv.ExpiresClock = t.ExpiresAt.In(jst).Format("15:04:05")
 	lv.ExpiresUnixMilli = t.ExpiresAt.UnixMilli()

@@ -284,6 +284,12 @@ func TestIssuerWithPath(t *testing.T) {
 	if p.cookie == nil || p.cookie.Name != "__Host-inkan-login-csrf" || !p.cookie.Secure || p.cookie.Path != "/" {
 		t.Errorf("CSRF cookie on https: %+v", p.cookie)
 	}
+	if next := p.data["data-next"]; next != "https://id.example.jp/idp/authorize/callback?id=req1" {
+		t.Errorf("data-next %q", next)
+	}
+	if next := e.openLogin("/idp/login?id=req-consent").data["data-next"]; next != "/idp/login/consent?id=req-consent" {
+		t.Errorf("data-next with consent %q", next)
+	}
 	e.srv.setDone("req1")
 	if rec := e.post("/idp/login/continue", p.form, p.cookie); rec.Code != http.StatusSeeOther {
 		t.Errorf("continue: %d", rec.Code)

@@ -1,15 +1,17 @@
 // Runs the login page's script against a minimal DOM and scripted
 // EventSource/fetch, then prints what happened as JSON. Used by
-// script_test.go; argv: script file, scenario name.
+// script_test.go; argv: script file, scenario name, the page's data-events,
+// data-status and data-next ("-": the page has no data-next), and the
+// page's origin.
 "use strict";
 const fs = require("fs");
-const [, , scriptFile, scenario, dataEvents, dataStatus] = process.argv;
-const log = { submitted: 0, status: [], fetches: [], sources: [], hidden: false, focused: false };
+const [, , scriptFile, scenario, dataEvents, dataStatus, dataNext, origin] = process.argv;
+const log = { submitted: 0, navigations: [], status: [], fetches: [], sources: [], hidden: false, focused: false };
 
 function el(attrs) {
   return {
     attrs, hidden: false, textContent: "", className: "", children: [],
-    getAttribute(n) { return this.attrs[n]; },
+    getAttribute(n) { return n in this.attrs ? this.attrs[n] : null; },
     appendChild(c) { this.children.push(c); },
     replaceChildren(...c) { this.children = c; log.status.push(text(this)); },
     querySelector() { return { focus() { log.focused = true; } }; },
@@ -22,6 +24,7 @@ function text(n) {
 const data = el({ "data-events": dataEvents, "data-status": dataStatus, "data-expires": String(Date.now() + 90000),
   "data-msg-done": "DONE", "data-msg-left": "{t} left", "data-msg-expired": "EXPIRED", "data-msg-retry": "RETRY", "data-msg-error": "Error:",
   "data-msg-connected": "CONNECTED" });
+if (dataNext !== "-") data.attrs["data-next"] = dataNext;
 const form = el({});
 form.elements = { bt: { value: "TOKEN" } };
 form.submit = () => { log.submitted++; };
@@ -35,6 +38,11 @@ global.document = {
   createTextNode: (t) => ({ nodeText: t, children: [] }),
 };
 global.window = global;
+global.location = {
+  origin, href: origin + "/login?id=req1",
+  assign(u) { log.navigations.push("assign " + u); },
+  replace(u) { log.navigations.push("replace " + u); },
+};
 const timers = [];
 global.setTimeout = (f) => { timers.push(f); return timers.length; };
 global.clearTimeout = () => {};
@@ -46,12 +54,14 @@ class FakeES {
   close() { this.closed = true; }
 }
 const scenarios = {
-  // The stream says pending, then done: the form is submitted once.
+  // The stream says pending, then done: the page moves on once.
   sseDone() { const s = FakeES.last; s.onmessage({ data: '{"state":"pending"}' }); s.onmessage({ data: '{"state":"done"}' }); s.onmessage({ data: '{"state":"done"}' }); },
   // A phone claims the transaction: the page says so once, then moves on.
   sseConnected() { const s = FakeES.last; s.onmessage({ data: '{"state":"pending","binding_code":"42"}' }); s.onmessage({ data: '{"state":"pending","device_connected":true,"binding_code":"42"}' }); s.onmessage({ data: '{"state":"pending","device_connected":true,"binding_code":"42"}' }); s.onmessage({ data: '{"state":"done","device_connected":true}' }); },
   // The stream reports a final failure with the bridge's text.
   sseFailed() { FakeES.last.onmessage({ data: '{"state":"failed","error":{"code":"too_many_attempts","message":"Too many.","message_ja":"多すぎ"}}' }); },
+  // The transaction expires without an error of its own: the page's text.
+  sseExpired() { FakeES.last.onmessage({ data: '{"state":"expired"}' }); FakeES.last.onmessage({ data: '{"state":"done"}' }); },
   // The stream breaks: polling with the bearer header takes over.
   sseError() { FakeES.last.onerror(); },
 };

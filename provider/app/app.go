@@ -45,7 +45,8 @@ type Options struct {
 	// WrapBackend, when set, wraps the opened store for everything the
 	// app builds on it (tests count the calls a login makes). A wrapper
 	// should pass on the optional capabilities (store.Swapper,
-	// store.Batcher) the store has, or callers fall back to slower paths.
+	// store.Batcher, store.MultiGetter) the store has, or callers fall
+	// back to slower paths.
 	WrapBackend func(store.Backend) store.Backend
 }
 
@@ -151,6 +152,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 		return nil, err
 	}
 	a.Server.Mount("/bridge", a.Bridge.Handler())
+	a.Server.UseTransactions(a.Bridge)
 
 	if cfg.Registration.Enabled {
 		iat := ""

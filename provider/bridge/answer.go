@@ -15,19 +15,17 @@ import (
 	"github.com/inkan-id/inkan/provider/store"
 )
 
-// errClaimLost means the record is no longer in the verifying state this
-// request set; it only happens when a claim outlived its lease.
-var errClaimLost = errors.New("bridge: verifying claim lost")
+// maxCompletions bounds how often one answer tries to complete after
+// finding the transaction or its auth request changed since it read them.
+const maxCompletions = 3
 
 // serveAnswer handles POST /bridge/v1/tx/{id}.
 func (s *Service) serveAnswer(w http.ResponseWriter, r *http.Request, id string) {
-	rec, raw, agent, perr := s.authorizeAgent(r, id, false)
+	rec, raw, _, perr := s.authorizeAgent(r, id, false)
 	if perr != nil {
 		writeError(w, perr)
 		return
 	}
-	// Early refusal saves reading the body of a dead transaction; the
-	// authoritative check is the compare-and-swap in answer.
 	if perr := rec.refusal(s.now()); perr != nil {
 		writeError(w, perr)
 		return
@@ -37,7 +35,7 @@ func (s *Service) serveAnswer(w http.ResponseWriter, r *http.Request, id string)
 		writeError(w, perr)
 		return
 	}
-	if perr := s.answer(r.Context(), id, agent, raw, resp); perr != nil {
+	if perr := s.answer(r.Context(), rec, raw, resp); perr != nil {
 		writeError(w, perr)
 		return
 	}
@@ -61,41 +59,21 @@ func readResponse(w http.ResponseWriter, r *http.Request) (*protocol.Response, *
 	return resp, nil
 }
 
-// answer processes one decoded card answer for transaction id. Every path
-// leaves the record in a consistent state: pending (with attempts counted
-// when the answer was wrong), failed, or done after the Completer
-// succeeded. Only the agent that claimed the transaction (token agent)
-// may answer. loaded is the record as the caller read it (nil: none): the
-// claim swaps from it and reads again only if it changed since.
-func (s *Service) answer(ctx context.Context, id, agent string, loaded []byte, resp *protocol.Response) *protocol.Error {
-	claim := random(16)
-	now := s.now()
-	var rec *record
-	var claimed []byte // the record as this claim stored it
-	// pending → verifying: of two concurrent answers, one wins and the
-	// other is told busy (or already_used once the first is done).
-	err := store.UpdateFrom(ctx, s.backend, Namespace, id, loaded, func(old []byte) ([]byte, error) {
-		r, err := decodeRecord(old)
-		if err != nil {
-			return nil, err
-		}
-		if perr := r.agentRefusal(agent); perr != nil {
-			return nil, perr
-		}
-		if perr := r.refusal(now); perr != nil {
-			return nil, perr
-		}
-		r.State, r.Claim, r.ClaimedAt = stateVerifying, claim, now
-		rec = r
-		claimed, err = r.encode()
-		return claimed, err
-	})
-	if err != nil {
-		return s.storeError(ctx, "claim", err)
-	}
-
+// answer processes one decoded card answer to the pending transaction
+// rec, which the caller read as raw from the store and found answerable
+// by the agent that sent it. Every path leaves the record consistent:
+// pending (with the attempt counted when the answer was wrong), failed,
+// or done together with the completed login.
+//
+// Nothing is written before the verdict. Each outcome is then one
+// compare-and-swap from raw; a successful login's is part of the
+// Completer's own batch, so the login and the transaction's done state
+// land together or not at all. Of two concurrent answers one lands; the
+// other finds the record changed, reads it again and is told why (already
+// used, or the attempts left).
+func (s *Service) answer(ctx context.Context, rec *record, raw []byte, resp *protocol.Response) *protocol.Error {
 	// The work runs to its end even if the agent hangs up: a verified
-	// login should complete, and no claim should be left behind.
+	// login should complete.
 	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), workTimeout)
 	defer cancel()
 
@@ -104,27 +82,42 @@ func (s *Service) answer(ctx context.Context, id, agent string, loaded []byte, r
 		// Only the card's own answer counts as an attempt, not our
 		// inability to check revocation or reach a service.
 		counted := perr.Code != protocol.CodeRevocationUnavailable && perr.Code != protocol.CodeUnavailable
-		failed := s.release(work, rec, claimed, claim, perr.Code, counted)
+		failed := s.release(work, rec, raw, perr.Code, counted)
 		s.logAnswer(ctx, rec, perr.Code, counted)
 		return perr.WithRetry(!failed)
 	}
 
-	if err := s.completer.CompleteCardLogin(work, rec.Binding, *login); err != nil {
-		if errors.Is(err, ErrBindingGone) {
-			s.finish(work, rec, claimed, claim, stateFailed, protocol.CodeExpired)
+	for n := 1; ; n++ {
+		done, err := rec.finished(stateDone, "", s.now())
+		if err != nil {
+			return s.storeError(ctx, "encode", err)
+		}
+		err = s.completer.CompleteCardLogin(work, rec.Binding, *login, store.Swap(Namespace, rec.ID, raw, done))
+		switch {
+		case err == nil:
+			s.logAnswer(ctx, rec, "", false, slog.Bool("soft_failed", login.SoftFailed))
+			return nil
+		case errors.Is(err, ErrBindingGone):
+			s.finish(work, rec, raw, stateFailed, protocol.CodeExpired)
 			s.logAnswer(ctx, rec, protocol.CodeExpired, false)
 			return protocol.NewError(protocol.CodeExpired)
+		case (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound)) && n < maxCompletions:
+			// The transaction or the auth request changed since they
+			// were read (another answer landed or counted an attempt):
+			// nothing was written; decide again from the records as
+			// they are now.
+			var perr *protocol.Error
+			if rec, raw, perr = s.loadRaw(work, rec.ID); perr != nil {
+				return perr
+			}
+			if perr := rec.refusal(s.now()); perr != nil {
+				return perr
+			}
+			continue
 		}
 		s.log.ErrorContext(ctx, "bridge: completing the login failed", "tx", rec.ID, "err", err)
-		s.release(work, rec, claimed, claim, "", false)
 		return protocol.NewError(protocol.CodeUnavailable).WithRetry(true)
 	}
-	// The login is complete. Should marking the record fail now, the agent
-	// is still told the truth (its card step succeeded); the record stays
-	// verifying until its lease ends.
-	s.finish(work, rec, claimed, claim, stateDone, "")
-	s.logAnswer(ctx, rec, "", false, slog.Bool("soft_failed", login.SoftFailed))
-	return nil
 }
 
 // check verifies the answer and builds the CardLogin.
@@ -172,21 +165,23 @@ func (s *Service) check(ctx context.Context, rec *record, resp *protocol.Respons
 	return login, nil
 }
 
-// release turns a verifying record back into pending, counting the attempt
-// when asked, or into failed when the attempts are used up. It reports
-// whether the transaction failed for good.
-// claimed is the record as the claim stored it: the update starts from it
-// and reads the record again only if it changed since (store.UpdateFrom).
-func (s *Service) release(ctx context.Context, rec *record, claimed []byte, claim string, code protocol.Code, counted bool) (failed bool) {
-	err := store.UpdateFrom(ctx, s.backend, Namespace, rec.ID, claimed, func(old []byte) ([]byte, error) {
+// release counts a wrong answer's attempt on the pending record, or
+// fails the transaction when the attempts are used up, and records code
+// as the last error the page shows. It reports whether the transaction
+// failed for good. raw is the record as the caller read it: the update
+// starts from it and reads the record again only if it changed since
+// (store.UpdateFrom). A record no longer pending (another answer landed)
+// is left alone.
+func (s *Service) release(ctx context.Context, rec *record, raw []byte, code protocol.Code, counted bool) (failed bool) {
+	now := s.now()
+	err := store.UpdateFrom(ctx, s.backend, Namespace, rec.ID, raw, func(old []byte) ([]byte, error) {
 		r, err := decodeRecord(old)
 		if err != nil {
 			return nil, err
 		}
-		if r.State != stateVerifying || r.Claim != claim {
-			return nil, errClaimLost
+		if perr := r.refusal(now); perr != nil {
+			return nil, perr
 		}
-		r.State, r.Claim, r.ClaimedAt = statePending, "", time.Time{}
 		failed = false
 		if code != "" {
 			r.LastError = code
@@ -202,34 +197,38 @@ func (s *Service) release(ctx context.Context, rec *record, claimed []byte, clai
 		return r.encode()
 	})
 	if err != nil {
-		// The claim's lease will free the record; until then the agent
-		// gets busy, which is honest.
-		s.log.WarnContext(ctx, "bridge: could not release transaction", "tx", rec.ID, "err", err)
+		s.log.WarnContext(ctx, "bridge: could not count the attempt", "tx", rec.ID, "err", err)
 	}
 	return failed
 }
 
-// finish moves a verifying record to a final state.
-// Like release, it starts from claimed.
-func (s *Service) finish(ctx context.Context, rec *record, claimed []byte, claim string, to txState, failCode protocol.Code) {
-	now := s.now().UTC()
-	err := store.UpdateFrom(ctx, s.backend, Namespace, rec.ID, claimed, func(old []byte) ([]byte, error) {
+// finish moves a pending record to a final state. Like release, it starts
+// from raw.
+func (s *Service) finish(ctx context.Context, rec *record, raw []byte, to txState, failCode protocol.Code) {
+	now := s.now()
+	err := store.UpdateFrom(ctx, s.backend, Namespace, rec.ID, raw, func(old []byte) ([]byte, error) {
 		r, err := decodeRecord(old)
 		if err != nil {
 			return nil, err
 		}
-		if r.State != stateVerifying || r.Claim != claim {
-			return nil, errClaimLost
+		if perr := r.refusal(now); perr != nil {
+			return nil, perr
 		}
-		r.State, r.Claim, r.ClaimedAt, r.FailCode = to, "", time.Time{}, failCode
-		if to == stateDone {
-			r.CompletedAt = now
-		}
-		return r.encode()
+		return r.finished(to, failCode, now)
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "bridge: could not finish transaction", "tx", rec.ID, "state", string(to), "err", err)
 	}
+}
+
+// finished encodes a copy of r moved to the final state to.
+func (r *record) finished(to txState, failCode protocol.Code, now time.Time) ([]byte, error) {
+	c := *r
+	c.State, c.FailCode = to, failCode
+	if to == stateDone {
+		c.CompletedAt = now.UTC()
+	}
+	return c.encode()
 }
 
 func (s *Service) logAnswer(ctx context.Context, rec *record, code protocol.Code, counted bool, extra ...slog.Attr) {

@@ -8,10 +8,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/inkan-id/inkan/cardauth/clientdata"
 	"github.com/inkan-id/inkan/cardauth/jpki"
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 func TestHappyPath(t *testing.T) {
@@ -277,12 +279,12 @@ func TestConcurrentDoublePost(t *testing.T) {
 		switch {
 		case r == nil:
 			ok++
-		case r.Code != protocol.CodeBusy && r.Code != protocol.CodeAlreadyUsed:
+		case r.Code != protocol.CodeAlreadyUsed:
 			t.Errorf("loser got %s", r.Code)
 		}
 	}
-	if ok != 1 || e.comp.count() != 1 {
-		t.Fatalf("%d successes, %d Completer calls; want 1 and 1", ok, e.comp.count())
+	if ok != 1 || e.comp.completed() != 1 {
+		t.Fatalf("%d successes, %d completions; want 1 and 1", ok, e.comp.completed())
 	}
 	if st := e.status(c); st.State != protocol.StateDone {
 		t.Fatalf("status %+v", st)
@@ -366,29 +368,6 @@ func TestStoreUnavailable(t *testing.T) {
 	}
 	if _, err := e.svc.Create(bg, "authreq-2", protocol.PurposeAuth, rp); err == nil {
 		t.Fatal("Create on a closed store succeeded")
-	}
-}
-
-func TestStaleClaimIsTakenOver(t *testing.T) {
-	e := newEnv(t, nil)
-	c, l := e.create(protocol.PurposeAuth)
-	resp := e.goodAnswer(l)
-	// An instance crashed while verifying: its claim is older than the lease.
-	err := e.db.Update(bg, Namespace, c.ID, func(old []byte) ([]byte, error) {
-		r, err := decodeRecord(old)
-		if err != nil {
-			return nil, err
-		}
-		r.State, r.Claim, r.ClaimedAt = stateVerifying, "dead", time.Now()
-		return r.encode()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantCode(t, e.post(l, l.Secret, resp), protocol.CodeBusy)
-	e.offset.Store(int64(claimLease + time.Second))
-	if perr := e.post(l, l.Secret, resp); perr != nil {
-		t.Fatal(perr)
 	}
 }
 
@@ -556,5 +535,41 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		if strings.Contains(logs, s) {
 			t.Errorf("log holds the %s:\n%s", name, logs)
 		}
+	}
+}
+
+// TestPrepare: a prepared transaction exists only once its op is
+// applied (here in a batch with another write, as the OIDC core does),
+// and a long relying-party name is cut at a rune boundary.
+func TestPrepare(t *testing.T) {
+	e := newEnv(t, nil)
+	long := strings.Repeat("銀", 100) // 300 bytes
+	c, op, err := e.svc.Prepare("ar-1", protocol.PurposeAuth, protocol.RelyingParty{ClientID: "bank", Name: long}, "openid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Status(bg, c.ID, c.BrowserToken); err == nil {
+		t.Fatal("a prepared transaction exists before its op is applied")
+	}
+	if err := store.Apply(bg, e.db, store.Put("other", "k", []byte("v"), time.Minute), op); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.status(c); st.State != protocol.StatePending || st.BindingCode != c.BindingCode {
+		t.Fatalf("status %+v", st)
+	}
+	l, err := protocol.ParseLink(c.Link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, perr := e.fetch(l)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	if n := tx.RelyingParty.Name; len(n) > maxNameLen || !utf8.ValidString(n) || !strings.HasPrefix(long, n) || len(n) < maxNameLen-3 {
+		t.Errorf("name %d bytes: %q", len(n), n)
+	}
+	// Applying it again finds the id taken.
+	if err := store.Apply(bg, e.db, op); !errors.Is(err, store.ErrExists) {
+		t.Errorf("second apply: %v", err)
 	}
 }

@@ -92,7 +92,7 @@ func (s *Service) claim(ctx context.Context, id, token string, raw []byte) (*rec
 			}
 			return nil, errAlreadyClaimed
 		}
-		if perr := r.refusal(now); perr != nil && perr.Code != protocol.CodeBusy {
+		if perr := r.refusal(now); perr != nil {
 			return nil, perr
 		}
 		r.AgentHash, r.AgentAt = hashSecret(token), now.UTC()

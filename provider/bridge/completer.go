@@ -7,29 +7,34 @@ import (
 
 	"github.com/inkan-id/inkan/cardauth/identity"
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // Completer finishes the auth request a transaction is bound to, once the
 // card's answer is verified. The OIDC core implements it.
 //
-// CompleteCardLogin must be all or nothing: it either completes the auth
-// request and returns nil, or changes nothing and returns an error. The
-// transaction becomes done only after it returned nil; on an error the
-// transaction goes back to pending and the agent may answer again, so the
-// method may see the same binding more than once (refusing a binding that
-// is already complete is the safe answer). Return an error wrapping
-// ErrBindingGone when the auth request no longer exists: the transaction
-// then fails for good instead of inviting a retry.
+// CompleteCardLogin must be all or nothing, together with the
+// transaction's own change: also are the bridge's writes (the transaction
+// marked done, a compare-and-swap from the record as it was read), to be
+// applied with store.Apply in the same batch as the completion's writes
+// and after them. It either completes the auth request, applies also and
+// returns nil, or changes nothing and returns an error. An error wrapping
+// store.ErrConflict or store.ErrNotFound from that batch means a record
+// changed since it was read: the bridge reads the transaction again and
+// may call once more, so the method may see the same binding more than
+// once (refusing a binding that is already complete is the safe answer).
+// Return an error wrapping ErrBindingGone when the auth request no longer
+// exists: the transaction then fails for good instead of inviting a retry.
 type Completer interface {
-	CompleteCardLogin(ctx context.Context, binding string, login CardLogin) error
+	CompleteCardLogin(ctx context.Context, binding string, login CardLogin, also ...store.Op) error
 }
 
 // CompleterFunc adapts a function to Completer.
-type CompleterFunc func(ctx context.Context, binding string, login CardLogin) error
+type CompleterFunc func(ctx context.Context, binding string, login CardLogin, also ...store.Op) error
 
 // CompleteCardLogin calls f.
-func (f CompleterFunc) CompleteCardLogin(ctx context.Context, binding string, login CardLogin) error {
-	return f(ctx, binding, login)
+func (f CompleterFunc) CompleteCardLogin(ctx context.Context, binding string, login CardLogin, also ...store.Op) error {
+	return f(ctx, binding, login, also...)
 }
 
 // ErrBindingGone is wrapped by Completer errors that mean the auth request

@@ -33,10 +33,6 @@ var (
 	retention = 10 * time.Minute
 	// workTimeout bounds verification plus completion of one answer.
 	workTimeout = 20 * time.Second
-	// claimLease is how long a "verifying" claim holds. It exceeds
-	// workTimeout, so a claim is taken over only when its owner has died
-	// (a crashed instance), never while it still works.
-	claimLease = 30 * time.Second
 	// pollInterval is how often the events stream reads the record.
 	pollInterval = 300 * time.Millisecond
 	// heartbeat keeps proxies from closing an idle event stream.

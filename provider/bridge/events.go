@@ -28,9 +28,10 @@ func (s *Service) serveEvents(w http.ResponseWriter, r *http.Request, id string)
 		writeError(w, perr)
 		return
 	}
-	// The stream cannot outlive the transaction: after expiry plus a
-	// running verification's lease, nothing will change any more.
-	deadline := rec.ExpiresAt.Add(claimLease)
+	// The stream cannot outlive the transaction: after expiry plus the
+	// time an answer that arrived in time may take, nothing will change
+	// any more.
+	deadline := rec.ExpiresAt.Add(workTimeout)
 	rc := http.NewResponseController(w)
 	// The server's WriteTimeout would cut a long stream; extend it to the
 	// deadline (ignored by writers that cannot).

@@ -87,7 +87,7 @@ func TestEventsShowRejectionThenExpiry(t *testing.T) {
 		case st.State == protocol.StatePending && st.Error == nil:
 			e.post(l, l.Secret, bad)
 		case st.State == protocol.StatePending:
-			e.offset.Store(int64(MaxTTL + claimLease + time.Second))
+			e.offset.Store(int64(MaxTTL + workTimeout + time.Second))
 		}
 	})
 	if len(states) != 3 || states[1].Error == nil || states[1].Error.Code != protocol.CodeBadSignature || states[2].State != protocol.StateExpired {

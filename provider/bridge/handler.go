@@ -150,9 +150,7 @@ func (s *Service) serveFetch(w http.ResponseWriter, r *http.Request, id string) 
 		writeError(w, perr)
 		return
 	}
-	// A transaction being verified can still be fetched: the agent that
-	// is waiting for its POST may ask again.
-	if perr := rec.refusal(s.now()); perr != nil && perr.Code != protocol.CodeBusy {
+	if perr := rec.refusal(s.now()); perr != nil {
 		writeError(w, perr)
 		return
 	}

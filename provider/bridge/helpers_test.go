@@ -25,6 +25,7 @@ import (
 	"github.com/inkan-id/inkan/cardauth/vcard/testca"
 	"github.com/inkan-id/inkan/cardauth/verify"
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/store"
 	"github.com/inkan-id/inkan/provider/store/bolt"
 )
 
@@ -74,7 +75,9 @@ func fx(t testing.TB) *fixtures {
 // recorder is a Completer that records its calls and fails on demand.
 type recorder struct {
 	mu    sync.Mutex
+	db    store.Backend // where the bridge's own writes are applied
 	calls []call
+	done  int     // calls that completed: the bridge's writes applied
 	fail  []error // returned by the next calls, in order
 }
 
@@ -83,7 +86,9 @@ type call struct {
 	login   CardLogin
 }
 
-func (r *recorder) CompleteCardLogin(_ context.Context, binding string, login CardLogin) error {
+// CompleteCardLogin records the call, then fails on demand or applies
+// the bridge's writes.
+func (r *recorder) CompleteCardLogin(ctx context.Context, binding string, login CardLogin, also ...store.Op) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, call{binding, login})
@@ -92,7 +97,18 @@ func (r *recorder) CompleteCardLogin(_ context.Context, binding string, login Ca
 		r.fail = r.fail[1:]
 		return err
 	}
+	if err := store.Apply(ctx, r.db, also...); err != nil {
+		return err
+	}
+	r.done++
 	return nil
+}
+
+// completed counts the calls that applied the bridge's writes.
+func (r *recorder) completed() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.done
 }
 
 func (r *recorder) count() int {
@@ -125,6 +141,7 @@ func newEnv(t testing.TB, mod func(*Config)) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	e.db = db
+	e.comp.db = db
 	roots := verify.NewRoots(verify.Test)
 	for _, k := range []testca.Kind{testca.Auth, testca.Sign} {
 		if err := roots.AddTestRoot(f.ca.Root(k)); err != nil {

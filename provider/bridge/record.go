@@ -13,15 +13,14 @@ import (
 // refused instead of misread.
 const recordVersion = 1
 
-// txState is the stored state. It differs from protocol.State: "verifying"
-// is internal (pages see pending), "expired" is computed from the clock.
+// txState is the stored state. It differs from protocol.State: "expired"
+// is computed from the clock.
 type txState string
 
 const (
-	statePending   txState = "pending"
-	stateVerifying txState = "verifying"
-	stateDone      txState = "done"
-	stateFailed    txState = "failed"
+	statePending txState = "pending"
+	stateDone    txState = "done"
+	stateFailed  txState = "failed"
 )
 
 // record is one transaction as stored (JSON, namespace "tx", key = id).
@@ -39,8 +38,6 @@ type record struct {
 	ExpiresAt   time.Time             `json:"expires_at"`
 	State       txState               `json:"state"`
 	Attempts    int                   `json:"attempts"`
-	Claim       string                `json:"claim,omitempty"`
-	ClaimedAt   time.Time             `json:"claimed_at,omitzero"`
 	LastError   protocol.Code         `json:"last_error,omitempty"`
 	FailCode    protocol.Code         `json:"fail_code,omitempty"`
 	CompletedAt time.Time             `json:"completed_at,omitzero"`
@@ -48,8 +45,7 @@ type record struct {
 	// BindingCode is shown on the page and to the agent (not a secret).
 	BindingCode string `json:"binding_code,omitempty"`
 	// AgentHash is the SHA-256 of the claim token of the agent that
-	// fetched first: only it may fetch again and answer. (Claim above is
-	// the lease of an answer being verified, a different thing.)
+	// fetched first: only it may fetch again and answer.
 	AgentHash []byte    `json:"agent_sha256,omitempty"`
 	AgentAt   time.Time `json:"agent_at,omitzero"`
 }
@@ -69,21 +65,13 @@ func decodeRecord(b []byte) (*record, error) {
 	return &r, nil
 }
 
-// claimLive reports whether an answer is being verified right now.
-func (r *record) claimLive(now time.Time) bool {
-	return r.State == stateVerifying && now.Sub(r.ClaimedAt) < claimLease
-}
-
-// phase is the state a page sees. A transaction being verified stays
-// pending past its expiry, because the answer arrived in time.
+// phase is the state a page sees.
 func (r *record) phase(now time.Time) protocol.State {
 	switch {
 	case r.State == stateDone:
 		return protocol.StateDone
 	case r.State == stateFailed:
 		return protocol.StateFailed
-	case r.claimLive(now):
-		return protocol.StatePending
 	case !now.Before(r.ExpiresAt):
 		return protocol.StateExpired
 	}
@@ -100,9 +88,6 @@ func (r *record) refusal(now time.Time) *protocol.Error {
 		return protocol.NewError(r.failCode())
 	case protocol.StateExpired:
 		return protocol.NewError(protocol.CodeExpired)
-	}
-	if r.claimLive(now) {
-		return protocol.NewError(protocol.CodeBusy).WithRetry(true)
 	}
 	return nil
 }

@@ -19,12 +19,14 @@ import (
 	"github.com/inkan-id/inkan/provider/bridge"
 	"github.com/inkan-id/inkan/provider/login"
 	"github.com/inkan-id/inkan/provider/server"
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // coreStub is the OIDC core reduced to what the pages and the bridge need:
 // one auth request that a completed card login marks done.
 type coreStub struct {
 	issuer string
+	db     store.Backend // where the bridge's own writes are applied
 	mu     sync.Mutex
 	done   map[string]bool
 }
@@ -43,9 +45,12 @@ func (c *coreStub) LoginInfo(_ context.Context, id string) (*server.LoginInfo, e
 
 func (c *coreStub) Consent(context.Context, string, bool) (string, error) { return "", nil }
 
-func (c *coreStub) CompleteCardLogin(_ context.Context, binding string, _ bridge.CardLogin) error {
+func (c *coreStub) CompleteCardLogin(ctx context.Context, binding string, _ bridge.CardLogin, also ...store.Op) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := store.Apply(ctx, c.db, also...); err != nil {
+		return err
+	}
 	c.done[binding] = true
 	return nil
 }
@@ -59,7 +64,7 @@ var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="
 // Continue moves on to the callback. The bridge and the card are real.
 func TestLoginWithPhone(t *testing.T) {
 	e := newPhoneEnv(t)
-	core := &coreStub{issuer: e.srv.URL, done: map[string]bool{}}
+	core := &coreStub{issuer: e.srv.URL, db: e.bridgeBackend(t), done: map[string]bool{}}
 	b, err := bridge.New(bridge.Config{Backend: e.bridgeBackend(t), Verifier: e.verifier(t), Issuer: e.srv.URL, Completer: core,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -148,7 +153,7 @@ func TestLoginWithPhone(t *testing.T) {
 // transaction with the phone's card and goes straight on.
 func TestLoginDevAutoTap(t *testing.T) {
 	e := newPhoneEnv(t)
-	core := &coreStub{issuer: e.srv.URL, done: map[string]bool{}}
+	core := &coreStub{issuer: e.srv.URL, db: e.bridgeBackend(t), done: map[string]bool{}}
 	b, err := bridge.New(bridge.Config{Backend: e.bridgeBackend(t), Verifier: e.verifier(t), Issuer: e.srv.URL, Completer: core,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -20,19 +20,24 @@ import (
 	"github.com/inkan-id/inkan/cardauth/verify"
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/bridge"
+	"github.com/inkan-id/inkan/provider/store"
 	"github.com/inkan-id/inkan/provider/store/bolt"
 )
 
 // completions records the bridge's completed logins.
 type completions struct {
 	mu       sync.Mutex
+	db       store.Backend // where the bridge's own writes are applied
 	bindings []string
 	purposes []protocol.Purpose
 }
 
-func (c *completions) CompleteCardLogin(_ context.Context, binding string, l bridge.CardLogin) error {
+func (c *completions) CompleteCardLogin(ctx context.Context, binding string, l bridge.CardLogin, also ...store.Op) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := store.Apply(ctx, c.db, also...); err != nil {
+		return err
+	}
 	c.bindings = append(c.bindings, binding)
 	c.purposes = append(c.purposes, l.Purpose)
 	return nil
@@ -112,6 +117,7 @@ func newPhoneEnv(t *testing.T) *phoneEnv {
 	}
 	t.Cleanup(func() { db.Close() })
 	e.db, e.v = db, v
+	e.comp.db = db
 	e.bridge, err = bridge.New(bridge.Config{Backend: db, Verifier: v, Issuer: e.srv.URL, Completer: e.comp, Log: log})
 	if err != nil {
 		t.Fatal(err)

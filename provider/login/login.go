@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-	"unicode/utf8"
 
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/server"
@@ -16,6 +15,14 @@ import (
 // jst is the time zone of the expiry shown without JavaScript: the users
 // are in Japan, and a fixed zone needs no tzdata on the server.
 var jst = time.FixedZone("JST", 9*60*60)
+
+// newTxParam, present on GET /login (the "start again" form), asks for a
+// new card transaction instead of the one the auth request came with.
+const newTxParam = "new"
+
+// minFreshTx is how much life the auth request's own transaction must
+// have left to be shown; an older one is replaced by a new one.
+const minFreshTx = time.Minute
 
 // maxIDLen bounds an auth request id from the query (the bridge accepts
 // bindings up to 256 bytes).
@@ -89,15 +96,20 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, h.next(info, r), http.StatusSeeOther)
 		return
 	}
-	purpose := protocol.PurposeAuth
-	if info.SignatureRequired {
-		purpose = protocol.PurposeSign
-	}
-	rp := protocol.RelyingParty{ClientID: info.ClientID, Name: truncate(info.ClientName, 256)}
-	created, err := h.bridge.Create(ctx, info.ID, purpose, rp, info.Scopes...)
-	if err != nil {
-		h.fail(w, r, createError(err))
-		return
+	// The transaction /authorize created with the request serves the
+	// page's first view (and reloads while it is fresh); "start again"
+	// asks for a new one.
+	created := info.Tx
+	if created == nil || r.URL.Query().Has(newTxParam) || created.ExpiresAt.Sub(h.now()) < minFreshTx {
+		purpose := protocol.PurposeAuth
+		if info.SignatureRequired {
+			purpose = protocol.PurposeSign
+		}
+		rp := protocol.RelyingParty{ClientID: info.ClientID, Name: info.ClientName}
+		if created, err = h.bridge.Create(ctx, info.ID, purpose, rp, info.Scopes...); err != nil {
+			h.fail(w, r, createError(err))
+			return
+		}
 	}
 	t := tx{ID: created.ID, Link: created.Link, Token: created.BrowserToken, BindingCode: created.BindingCode, ExpiresAt: created.ExpiresAt}
 	var notice string
@@ -206,15 +218,4 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 		lv.PhoneURL = h.phone + "?" + url.Values{"link": {t.Link}}.Encode()
 	}
 	h.render(w, r, status, "login", v)
-}
-
-// truncate cuts s to at most n bytes at a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

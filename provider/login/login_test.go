@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/store"
@@ -297,5 +298,47 @@ func TestIssuerWithPath(t *testing.T) {
 	e.srv.setDone("req-consent")
 	if rec := e.get("/idp/login?id=req-consent"); rec.Header().Get("Location") != "/idp/login/consent?id=req-consent" {
 		t.Errorf("consent redirect %q", rec.Header().Get("Location"))
+	}
+}
+
+// TestLoginUsesRequestTransaction: the transaction /authorize created
+// with the request serves the first view and reloads without a new
+// write; "start again" (new=1) and one with less than minFreshTx left
+// get a new one.
+func TestLoginUsesRequestTransaction(t *testing.T) {
+	e := newEnv(t, nil)
+	pre, err := e.bridge.Create(context.Background(), "req1", protocol.PurposeAuth, protocol.RelyingParty{ClientID: "bank", Name: "デモ銀行"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.bridge.creates = nil
+	e.srv.infos["req1"].Tx = pre
+
+	for range 2 { // first view, then a reload
+		p := e.openLogin("/login?id=req1")
+		if len(e.bridge.creates) != 0 {
+			t.Fatalf("%d transactions created, want the request's own", len(e.bridge.creates))
+		}
+		if p.form.Get("tx") != pre.ID || p.form.Get("bt") != pre.BrowserToken || !strings.Contains(p.body, `id="bridge-link" href="`+pre.Link+`"`) {
+			t.Fatalf("page does not show the request's transaction: form %v", p.form)
+		}
+	}
+
+	// The restart form asks for a new one.
+	restart := regexp.MustCompile(`(?s)<form id="restart".*?</form>`).FindString(e.openLogin("/login?id=req1").body)
+	if !strings.Contains(restart, `name="new" value="1"`) {
+		t.Fatalf("restart form: %s", restart)
+	}
+	p := e.openLogin("/login?id=req1&new=1")
+	if len(e.bridge.creates) != 1 || p.form.Get("tx") == pre.ID {
+		t.Fatalf("start again: %d created, tx %s", len(e.bridge.creates), p.form.Get("tx"))
+	}
+
+	// Too little life left: a new one.
+	old := *pre
+	old.ExpiresAt = testNow.Add(minFreshTx - time.Second)
+	e.srv.infos["req1"].Tx = &old
+	if p := e.openLogin("/login?id=req1"); len(e.bridge.creates) != 2 || p.form.Get("tx") == pre.ID {
+		t.Fatalf("stale: %d created, tx %s", len(e.bridge.creates), p.form.Get("tx"))
 	}
 }

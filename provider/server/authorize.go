@@ -11,6 +11,8 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // authRequest is a pending authorization request: created at /authorize,
@@ -54,6 +56,10 @@ type authRequest struct {
 	ConsentNeeded bool   `json:"consent_needed,omitempty"`
 	Consented     bool   `json:"consented,omitempty"`
 	Denied        bool   `json:"denied,omitempty"`
+
+	// Tx is the card transaction created with the request (UseTransactions),
+	// for the login page's first view.
+	Tx *preparedTx `json:"tx,omitempty"`
 }
 
 // Bounds on request parameters that end up in records. They are generous
@@ -179,7 +185,21 @@ func (s *Server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 		}
 		ar.ConsentNeeded = need
 	}
-	if err := createJSON(ctx, s.backend, nsAuthReq, ar.ID, ar, s.cfg.AuthRequestTTL); err != nil {
+	var ops []store.Op
+	if !ar.Done && s.txs != nil {
+		// The login page's first view shows this transaction: it is
+		// stored with the request, and the page need not write.
+		op, err := s.prepareTx(ar, c)
+		if err != nil {
+			return nil, s.internal(ctx, "card transaction", err)
+		}
+		ops = append(ops, op)
+	}
+	raw, err := json.Marshal(ar)
+	if err != nil {
+		return nil, s.internal(ctx, "store auth request", err)
+	}
+	if err := store.Apply(ctx, s.backend, append([]store.Op{store.Create(nsAuthReq, ar.ID, raw, s.cfg.AuthRequestTTL)}, ops...)...); err != nil {
 		return nil, s.internal(ctx, "store auth request", err)
 	}
 	red.URL = s.loginURL(c, ar.ID)
@@ -303,14 +323,24 @@ func (s *Server) loadAuthRequestRaw(ctx context.Context, id string) (*authReques
 	if err != nil {
 		return nil, nil, err
 	}
+	ar, err := s.decodeAuthRequest(raw)
+	return ar, raw, err
+}
+
+// decodeAuthRequest decodes a stored auth request; an absent (nil) or
+// expired one is ErrUnknownRequest.
+func (s *Server) decodeAuthRequest(raw []byte) (*authRequest, error) {
+	if raw == nil {
+		return nil, ErrUnknownRequest
+	}
 	var ar authRequest
 	if err := json.Unmarshal(raw, &ar); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !s.now().Before(ar.Expires) {
-		return nil, nil, ErrUnknownRequest
+		return nil, ErrUnknownRequest
 	}
-	return &ar, raw, nil
+	return &ar, nil
 }
 
 // loginURL is the client's login page for an auth request. A path-only

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"html/template"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // codeRecord is an issued authorization code, keyed by its hash.
@@ -39,7 +42,7 @@ func (s *Server) CallbackURL(authReqID string) string {
 func (s *Server) callbackHandler(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.URL.Query().Get("id")
-	ar, err := s.loadAuthRequest(ctx, id)
+	ar, arRaw, err := s.loadAuthRequestRaw(ctx, id)
 	if err != nil {
 		s.callbackError(w, r, err)
 		return
@@ -62,13 +65,36 @@ func (s *Server) callbackHandler(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.loginURL(c, ar.ID), http.StatusSeeOther)
 		return
 	}
-	// Take is the single-use gate: a second callback finds nothing.
-	var taken authRequest
-	if err := takeJSON(ctx, s.backend, nsAuthReq, ar.ID, &taken); err != nil {
+	// Consuming the request is the single-use gate: a second callback
+	// finds nothing. It is a delete only of the bytes checked above, so a
+	// change in between (a second tab's consent) cannot slip through, and
+	// when a code follows, the code is created in the same batch.
+	hintMismatch := ar.HintSubject != "" && ar.HintSubject != s.subjectFor(c, ar.AccountID)
+	consume := store.DeleteIf(nsAuthReq, ar.ID, arRaw)
+	var code string
+	if hintMismatch || ar.Denied {
+		err = store.Apply(ctx, s.backend, consume)
+	} else {
+		code = newSecret()
+		rec, merr := json.Marshal(codeRecord{
+			ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, Scopes: ar.Scopes, Nonce: ar.Nonce,
+			CodeChallenge: ar.CodeChallenge, AccountID: ar.AccountID, AuthTime: ar.AuthTime.Unix(),
+			AMR: ar.AMR, ACR: ar.ACR, SID: ar.SID, IssuedAt: s.now().UnixNano(),
+		})
+		if merr != nil {
+			s.callbackError(w, r, merr)
+			return
+		}
+		err = store.Apply(ctx, s.backend, consume, store.Create(nsCode, hashKey(code), rec, s.cfg.CodeTTL))
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			err = ErrUnknownRequest // taken or changed by another request
+		}
 		s.callbackError(w, r, err)
 		return
 	}
-	if ar.HintSubject != "" && ar.HintSubject != s.subjectFor(c, ar.AccountID) {
+	if hintMismatch {
 		// OIDC Core §3.1.2.1: the hinted user is not the one who logged in.
 		if ar.NewSession != "" {
 			if raw, err := s.secretSeal.open(ar.NewSession, "session "+ar.ID); err == nil {
@@ -88,7 +114,7 @@ func (s *Server) callbackHandler(w http.ResponseWriter, r *http.Request) {
 		// is replaced: a fresh value after every login, against fixation.
 		// A cookie /authorize minted for this request (the browser came
 		// without one) was never a session's: sessions are stored only
-		// under fresh values of their own (createSession), and the check
+		// under fresh values of their own (sessionOps), and the check
 		// above holds the browser to this very cookie. Only a cookie the
 		// browser brought can name a session to end.
 		if old := hashKey(cookie); !ar.BrowserMinted && old != hashKey(string(raw)) {
@@ -100,16 +126,6 @@ func (s *Server) callbackHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	if ar.Denied {
 		s.authResponse(w, r, ar, oidc.ErrAccessDenied().WithDescription("The user did not consent."), "")
-		return
-	}
-	code := newSecret()
-	rec := codeRecord{
-		ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, Scopes: ar.Scopes, Nonce: ar.Nonce,
-		CodeChallenge: ar.CodeChallenge, AccountID: ar.AccountID, AuthTime: ar.AuthTime.Unix(),
-		AMR: ar.AMR, ACR: ar.ACR, SID: ar.SID, IssuedAt: s.now().UnixNano(),
-	}
-	if err := createJSON(ctx, s.backend, nsCode, hashKey(code), rec, s.cfg.CodeTTL); err != nil {
-		s.callbackError(w, r, err)
 		return
 	}
 	s.log.InfoContext(ctx, "code issued", "client_id", ar.ClientID, "auth_request", ar.ID)

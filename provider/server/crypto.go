@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"strings"
 )
 
 var b64 = base64.RawURLEncoding
@@ -91,4 +92,37 @@ func (s *sealer) open(sealed, ad string) ([]byte, error) {
 		return nil, errUnseal
 	}
 	return plain, nil
+}
+
+// idLen is the length of newID's values.
+const idLen = 22
+
+// familyToken returns a new refresh token or opaque access token. One
+// that belongs to a refresh-token family names it in front
+// ("family.secret"): the family id is no credential (the secret is), and
+// it lets one read fetch the token's record and its family's together.
+func familyToken(family string) string {
+	if family == "" {
+		return newSecret()
+	}
+	return family + "." + newSecret()
+}
+
+// familyJTI is familyToken for a JWT access token's jti.
+func familyJTI(family string) string {
+	if family == "" {
+		return newID()
+	}
+	return family + "." + newID()
+}
+
+// familyOf returns the family a token or jti names in front, or "" when
+// it names none (client_credentials, tokens from before). It is a hint
+// only: what counts is the family in the token's record.
+func familyOf(tok string) string {
+	fam, _, ok := strings.Cut(tok, ".")
+	if !ok || !isBase64URL(fam, idLen) {
+		return ""
+	}
+	return fam
 }

@@ -25,7 +25,7 @@ func (s *Server) lookupAccess(ctx context.Context, tok string) (string, *accessR
 	if tok == "" || len(tok) > 16<<10 {
 		return "", nil, errInactive
 	}
-	key := ""
+	key, hint := "", ""
 	if looksJWT(tok) {
 		payload, err := s.verifyOwnJWT(ctx, tok, typAccessToken)
 		if err != nil {
@@ -38,23 +38,26 @@ func (s *Server) lookupAccess(ctx context.Context, tok string) (string, *accessR
 		if err := json.Unmarshal(payload, &c); err != nil || c.JTI == "" || len(c.JTI) > 64 || c.Issuer != s.issuer {
 			return "", nil, errInactive
 		}
-		key = c.JTI
+		key, hint = c.JTI, familyOf(c.JTI)
 	} else {
-		key = hashKey(tok)
+		key, hint = hashKey(tok), familyOf(tok)
 	}
-	var rec accessRecord
-	err := getJSON(ctx, s.backend, nsAccess, key, &rec)
-	if notFound(err) {
+	raw, familyLive, err := s.withFamily(ctx, nsAccess, key, hint)
+	if notFound(err) || (err == nil && raw == nil) {
 		return "", nil, errInactive
 	}
 	if err != nil {
+		return "", nil, err
+	}
+	var rec accessRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
 		return "", nil, err
 	}
 	if s.now().Unix() >= rec.Expires {
 		return "", nil, errInactive
 	}
 	if rec.Family != "" {
-		live, err := s.familyLive(ctx, rec.Family)
+		live, err := familyLive(rec.Family)
 		if err != nil {
 			return "", nil, err
 		}
@@ -120,19 +123,22 @@ func (s *Server) lookupRefresh(ctx context.Context, tok string) (*refreshRecord,
 	if tok == "" || len(tok) > maxRefreshLen || looksJWT(tok) {
 		return nil, errInactive
 	}
-	var rec refreshRecord
-	err := getJSON(ctx, s.backend, nsRefresh, hashKey(tok), &rec)
-	if notFound(err) {
+	raw, familyLive, err := s.withFamily(ctx, nsRefresh, hashKey(tok), familyOf(tok))
+	if notFound(err) || (err == nil && raw == nil) {
 		return nil, errInactive
 	}
 	if err != nil {
+		return nil, err
+	}
+	var rec refreshRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	if now.Unix() >= rec.Expires || (rec.RotatedAt != 0 && now.Sub(time.Unix(0, rec.RotatedAt)) > s.cfg.RefreshGrace) {
 		return nil, errInactive
 	}
-	live, err := s.familyLive(ctx, rec.Family)
+	live, err := familyLive(rec.Family)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/inkan-id/inkan/provider/bridge"
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // Authentication context values (docs/acr.md).
@@ -54,6 +56,11 @@ type LoginInfo struct {
 	ExpiresAt time.Time
 	// CallbackURL is where to send the browser once done.
 	CallbackURL string
+	// Tx is the card transaction /authorize created with the request
+	// (Server.UseTransactions), nil when there is none. It may have been
+	// used, claimed or have expired since: the page's status shows that,
+	// and "start again" asks for a new one.
+	Tx *bridge.Created
 }
 
 // LoginInfo describes a pending authorization request for the login pages.
@@ -91,6 +98,7 @@ func (s *Server) LoginInfo(ctx context.Context, authReqID string) (*LoginInfo, e
 		SignatureRequired: slices.Contains(ar.Scopes, scopeVerifiedClaims),
 		ExpiresAt:         ar.Expires,
 		CallbackURL:       s.CallbackURL(ar.ID),
+		Tx:                s.openTx(ar),
 	}, nil
 }
 
@@ -101,17 +109,34 @@ var _ bridge.Completer = (*Server)(nil)
 // to the card certificate (creating it on first login), stores a sign
 // login's attributes encrypted, creates the browser session (set on the
 // browser by the callback) and marks the request done with auth_time, amr
-// and acr. It is all or nothing, and refuses a request already completed.
-func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridge.CardLogin) error {
-	ar, raw, err := s.loadAuthRequestRaw(ctx, binding)
+// and acr. It refuses a request already completed.
+//
+// The auth request and the card's account are read together (one round
+// trip on Redis); the session, the completed request (a compare-and-swap
+// from the bytes read) and also, the bridge's own writes, land in one
+// batch, all or nothing. A first login's account is created before it.
+func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridge.CardLogin, also ...store.Op) error {
+	if binding == "" || len(binding) > 64 {
+		return ErrUnknownRequest
+	}
+	if cl.Card.Serial == nil || len(cl.Card.IssuerKeyID) == 0 {
+		return errors.New("server: card login without a card id")
+	}
+	card := cl.Card.String()
+	if len(card) > maxCardKeyLen {
+		return errors.New("server: card id too long")
+	}
+	vals, err := store.GetMany(ctx, s.backend, store.Key{NS: nsAuthReq, Key: binding}, store.Key{NS: nsCard, Key: card})
+	if err != nil {
+		return err
+	}
+	raw := vals[0]
+	ar, err := s.decodeAuthRequest(raw)
 	if err != nil {
 		return err
 	}
 	if ar.Done {
 		return ErrAlreadyCompleted
-	}
-	if cl.Card.Serial == nil || len(cl.Card.IssuerKeyID) == 0 {
-		return errors.New("server: card login without a card id")
 	}
 	c, err := s.lookupClient(ctx, ar.ClientID)
 	if errors.Is(err, errNoClient) {
@@ -120,9 +145,11 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 	if err != nil {
 		return err
 	}
-	acct, err := s.accountForCard(ctx, cl.Card.String())
-	if err != nil {
-		return err
+	acct := string(vals[1])
+	if vals[1] == nil {
+		if acct, err = s.accountForCard(ctx, card); err != nil {
+			return err
+		}
 	}
 	authTime := cl.VerifiedAt
 	if authTime.IsZero() {
@@ -142,25 +169,23 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 	if err != nil {
 		return err
 	}
-	sess := &session{AccountID: acct, AuthTime: authTime, AMR: slices.Clone(cardAMR), ACR: acr, Card: cl.Card.String()}
-	cookie, err := s.createSession(ctx, sess)
+	sess := &session{AccountID: acct, AuthTime: authTime, AMR: slices.Clone(cardAMR), ACR: acr, Card: card}
+	cookie, ops, err := s.sessionOps(sess)
 	if err != nil {
 		return err
 	}
-	err = updateJSONFrom(ctx, s.backend, nsAuthReq, ar.ID, raw, func(a *authRequest) error {
-		if a.Done {
-			return ErrAlreadyCompleted
-		}
-		a.Done, a.AccountID, a.AuthTime, a.AMR, a.ACR, a.SID = true, acct, authTime, sess.AMR, acr, sess.SID
-		a.NewSession = s.secretSeal.seal([]byte(cookie), "session "+a.ID)
-		a.ConsentNeeded = need
-		return nil
-	})
+	ar.Done, ar.AccountID, ar.AuthTime, ar.AMR, ar.ACR, ar.SID = true, acct, authTime, sess.AMR, acr, sess.SID
+	ar.NewSession = s.secretSeal.seal([]byte(cookie), "session "+ar.ID)
+	ar.ConsentNeeded = need
+	done, err := json.Marshal(ar)
 	if err != nil {
-		_ = s.deleteSession(ctx, hashKey(cookie)) // all or nothing
-		if notFound(err) {
-			return ErrUnknownRequest
-		}
+		return err
+	}
+	ops = append(ops, store.Swap(nsAuthReq, ar.ID, raw, done))
+	if err := store.Apply(ctx, s.backend, append(ops, also...)...); err != nil {
+		// Where the batch is not atomic (no Batcher, a Redis Cluster) the
+		// session may have landed: all or nothing.
+		s.dropSession(context.WithoutCancel(ctx), hashKey(cookie), sess.SID)
 		return err
 	}
 	s.log.InfoContext(ctx, "card login", "client_id", ar.ClientID, "auth_request", ar.ID,

@@ -72,7 +72,7 @@ func (s *Server) startFamilyOps(g *grant, ops []store.Op) (string, []store.Op, e
 	if g.sid != "" {
 		ops = append(ops, store.AddMember(nsSession, g.sid, g.family, s.cfg.SessionTTL))
 	}
-	tok := newSecret()
+	tok := familyToken(g.family)
 	rec := refreshRecord{
 		ClientID: g.client.GetID(), AccountID: g.accountID, Scopes: g.scopes,
 		AuthTime: g.authTime.Unix(), AMR: g.amr, ACR: g.acr, SID: g.sid, Family: g.family, Expires: fam.Expires,
@@ -132,15 +132,50 @@ func (s *Server) revokeFamily(ctx context.Context, id string) error {
 
 // familyLive reports whether a family exists and is not revoked.
 func (s *Server) familyLive(ctx context.Context, id string) (bool, error) {
-	var f family
-	err := getJSON(ctx, s.backend, nsFamily, id, &f)
+	raw, err := s.backend.Get(ctx, nsFamily, id)
 	if notFound(err) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
+	return s.familyLiveFrom(raw)
+}
+
+// familyLiveFrom is familyLive for a family record already read (nil:
+// absent).
+func (s *Server) familyLiveFrom(raw []byte) (bool, error) {
+	if raw == nil {
+		return false, nil
+	}
+	var f family
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return false, err
+	}
 	return !f.Revoked && s.now().Unix() < f.Expires, nil
+}
+
+// withFamily reads the record under ns/key and, in the same round trip
+// (store.GetMany), the family that hint names (familyOf of the token). It
+// returns the record (nil when absent) and a liveness check for the
+// family the record names: the one read along when it is that family,
+// else read then.
+func (s *Server) withFamily(ctx context.Context, ns, key, hint string) ([]byte, func(family string) (bool, error), error) {
+	keys := []store.Key{{NS: ns, Key: key}}
+	if hint != "" {
+		keys = append(keys, store.Key{NS: nsFamily, Key: hint})
+	}
+	vals, err := store.GetMany(ctx, s.backend, keys...)
+	if err != nil {
+		return nil, nil, err
+	}
+	live := func(fam string) (bool, error) {
+		if hint != "" && fam == hint {
+			return s.familyLiveFrom(vals[1])
+		}
+		return s.familyLive(ctx, fam)
+	}
+	return vals[0], live, nil
 }
 
 // errKeep aborts an Update that must not write.
@@ -162,13 +197,16 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		return nil, oidc.ErrUnauthorizedClient().WithDescription("The client may not use refresh tokens.")
 	}
 	key := hashKey(tok)
-	var rec refreshRecord
-	err := getJSON(ctx, s.backend, nsRefresh, key, &rec)
-	if notFound(err) {
+	raw, familyLive, err := s.withFamily(ctx, nsRefresh, key, familyOf(tok))
+	if notFound(err) || (err == nil && raw == nil) {
 		return nil, invalidGrant(errors.New("unknown refresh token"))
 	}
 	if err != nil {
 		return nil, s.internal(ctx, "refresh lookup", err)
+	}
+	var rec refreshRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, s.internal(ctx, "refresh record", err)
 	}
 	now := s.now()
 	if rec.ClientID != c.GetID() {
@@ -178,7 +216,7 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	if now.Unix() >= rec.Expires {
 		return nil, invalidGrant(errors.New("refresh token expired"))
 	}
-	live, err := s.familyLive(ctx, rec.Family)
+	live, err := familyLive(rec.Family)
 	if err != nil {
 		return nil, s.internal(ctx, "refresh family", err)
 	}
@@ -228,7 +266,7 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 // in between leaves a usable old token, never a dangling successor.
 func (s *Server) rotate(ctx context.Context, key string, rec *refreshRecord) (string, error) {
 	now := s.now()
-	next := newSecret()
+	next := familyToken(rec.Family)
 	succ := *rec
 	succ.RotatedAt, succ.Successor = 0, ""
 	if err := s.storeRefresh(ctx, next, &succ); err != nil {

@@ -126,6 +126,8 @@ type Server struct {
 
 	secureCookie bool
 
+	txs Transactions // nil: the login page creates every transaction
+
 	mu       sync.Mutex
 	mounts   []mount
 	handler  http.Handler

@@ -74,26 +74,29 @@ func (s *Server) loadSession(ctx context.Context, cookie string) (*session, erro
 	return &sess, nil
 }
 
-// createSession stores a new session and returns its cookie value.
-func (s *Server) createSession(ctx context.Context, sess *session) (string, error) {
+// sessionOps gives sess a fresh cookie value, sid and expiry and returns
+// the cookie and the writes that store the session: the record under the
+// cookie's hash, and the sid's pointer to it.
+func (s *Server) sessionOps(sess *session) (string, []store.Op, error) {
 	cookie := newSecret()
 	sess.SID = newID()
 	sess.Expires = s.now().Add(s.cfg.SessionTTL)
 	raw, err := json.Marshal(sess)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	key := hashKey(cookie)
-	err = store.Apply(ctx, s.backend,
+	return cookie, []store.Op{
 		store.Put(nsSession, key, raw, s.cfg.SessionTTL),
-		store.Put(nsSID, sess.SID, []byte(key), s.cfg.SessionTTL))
-	if err != nil {
-		// Where the batch is not atomic (no Batcher, a Redis Cluster) the
-		// first write may have landed.
-		_ = s.backend.Delete(ctx, nsSession, key)
-		return "", err
-	}
-	return cookie, nil
+		store.Put(nsSID, sess.SID, []byte(key), s.cfg.SessionTTL),
+	}, nil
+}
+
+// dropSession removes what sessionOps' writes may have left where a batch
+// failed without being atomic.
+func (s *Server) dropSession(ctx context.Context, key, sid string) {
+	_ = s.backend.Delete(ctx, nsSession, key)
+	_ = s.backend.Delete(ctx, nsSID, sid)
 }
 
 // deleteSession ends the session stored under key (a hashKey of the

@@ -42,7 +42,7 @@ func TestSubjects(t *testing.T) {
 		t.Errorf("opaque client ID token header %s", mustB64(t, hdr))
 	}
 	at := op["access_token"].(string)
-	if looksJWT(at) || len(at) != 43 {
+	if looksJWT(at) || len(at) != idLen+1+43 || familyOf(at) == "" {
 		t.Errorf("opaque access token %q", at)
 	}
 	if got := e.introspectAs(at, "opaque", "opaque-secret"); got["active"] != true || got["sub"] != c["sub"] {

@@ -92,10 +92,10 @@ func (s *Server) newAccess(ctx context.Context, g *grant) (*pendingAccess, error
 		rec.AuthTime = g.authTime.Unix()
 	}
 	if g.client.opaqueAT {
-		tok := newSecret()
+		tok := familyToken(g.family)
 		return &pendingAccess{token: tok, key: hashKey(tok), rec: rec}, nil
 	}
-	rec.JTI = newID()
+	rec.JTI = familyJTI(g.family)
 	tok, err := s.signJWT(ctx, s.cfg.DefaultAlg, typAccessToken, atClaims{
 		Issuer: s.issuer, Subject: sub, Audience: g.client.GetID(),
 		Expiry: rec.Expires, IssuedAt: rec.IssuedAt, JTI: rec.JTI, ClientID: g.client.GetID(),
@@ -161,13 +161,16 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 		return nil, invalidGrant(errors.New("code too long"))
 	}
 	key := hashKey(d.Code)
-	var rec codeRecord
-	err := getJSON(ctx, s.backend, nsCode, key, &rec)
+	raw, err := s.backend.Get(ctx, nsCode, key)
 	if notFound(err) {
 		return nil, s.codeReused(ctx, key, c)
 	}
 	if err != nil {
 		return nil, s.internal(ctx, "code lookup", err)
+	}
+	var rec codeRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, s.internal(ctx, "code record", err)
 	}
 	now := s.now()
 	switch {
@@ -182,14 +185,9 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err := verifyPKCE(d.CodeVerifier, rec.CodeChallenge); err != nil {
 		return nil, err
 	}
-	// The code is checked; now consume it. Losing this race means another
-	// request redeemed it a moment ago: that is reuse.
-	if err := takeJSON(ctx, s.backend, nsCode, key, &rec); err != nil {
-		if notFound(err) {
-			return nil, s.codeReused(ctx, key, c)
-		}
-		return nil, s.internal(ctx, "code take", err)
-	}
+	// The code is checked; it is consumed (a delete of exactly the bytes
+	// checked) in the batch that stores what it buys. Losing that race
+	// means another request redeemed it a moment ago: that is reuse.
 
 	g := &grant{
 		client: c, accountID: rec.AccountID, scopes: rec.Scopes, authTime: time.Unix(rec.AuthTime, 0),
@@ -202,14 +200,20 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err != nil {
 		return nil, s.internal(ctx, "access token", err)
 	}
-	// Remember the redemption first, so that whatever happens next a reuse
-	// can find and revoke it: it leads the batch, which lands whole on
-	// one Redis server and on bolt, and in this order where it cannot.
+	// Consume the code and remember the redemption first, so that
+	// whatever happens next a reuse can find and revoke it: they lead the
+	// batch, which lands whole on one Redis server and on bolt, and in
+	// this order where it cannot.
 	used, err := json.Marshal(usedCode{ClientID: c.GetID(), AccessKey: pa.key, Family: g.family})
 	if err != nil {
 		return nil, s.internal(ctx, "code redemption record", err)
 	}
-	resp, err := s.issue(ctx, g, pa, store.Put(nsCodeUsed, key, used, s.cfg.CodeTTL+usedCodeMargin))
+	resp, err := s.issue(ctx, g, pa, store.DeleteIf(nsCode, key, raw), store.Put(nsCodeUsed, key, used, s.cfg.CodeTTL+usedCodeMargin))
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		// Only the code's delete can find its record gone or changed:
+		// nothing of this redemption was written.
+		return nil, s.codeReused(ctx, key, c)
+	}
 	if err != nil {
 		s.undoIssue(ctx, pa, g.family)
 		return nil, s.internal(ctx, "token issue", err)

@@ -21,6 +21,7 @@ import (
 	"github.com/inkan-id/inkan/cardauth/verify"
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/bridge"
+	"github.com/inkan-id/inkan/provider/store"
 	"github.com/inkan-id/inkan/provider/store/bolt"
 )
 
@@ -98,6 +99,7 @@ func New(t testing.TB, mod func(*bridge.Config)) *Server {
 	}
 	t.Cleanup(func() { db.Close() })
 	s.Store = db
+	s.Completer.db = db
 	roots := verify.NewRoots(verify.Test)
 	for _, k := range []testca.Kind{testca.Auth, testca.Sign} {
 		if err := roots.AddTestRoot(CA(t).Root(k)); err != nil {
@@ -155,13 +157,17 @@ func (s *Server) State(t testing.TB, c *bridge.Created) protocol.State {
 // Recorder is a Completer that records its calls.
 type Recorder struct {
 	mu    sync.Mutex
+	db    store.Backend // where the bridge's own writes are applied
 	calls []bridge.CardLogin
 }
 
-// CompleteCardLogin records login.
-func (r *Recorder) CompleteCardLogin(_ context.Context, _ string, login bridge.CardLogin) error {
+// CompleteCardLogin applies the bridge's writes and records login.
+func (r *Recorder) CompleteCardLogin(ctx context.Context, _ string, login bridge.CardLogin, also ...store.Op) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := store.Apply(ctx, r.db, also...); err != nil {
+		return err
+	}
 	r.calls = append(r.calls, login)
 	return nil
 }

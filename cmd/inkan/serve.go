@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "", "listen address (default "+config.DefaultAddr+"); in dev the issuer follows it")
 	data := fs.String("data", "", "data folder (default "+config.DefaultDevDataDir+" in dev)")
 	autoTap := fs.Bool("dev-autotap", false, "dev only: complete the card step automatically with the dev virtual card (for conformance tooling)")
+	pprofAddr := fs.String("dev-pprof", "", "dev only: serve Go's profiler (net/http/pprof) on this loopback address, apart from the provider")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -32,6 +33,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg, err := loadConfig(*cfgPath, *dev, *addr, *data)
 	if err != nil {
 		return err
+	}
+
+	var pprofLn net.Listener
+	if *pprofAddr != "" {
+		if pprofLn, err = listenPprof(*pprofAddr, cfg.Dev); err != nil {
+			return err
+		}
+		defer pprofLn.Close()
 	}
 
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
@@ -53,6 +62,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if pprofLn != nil {
+		fmt.Fprintf(stdout, "  profiler: http://%s/debug/pprof/\n", pprofLn.Addr())
+		go servePprof(pprofLn)
+	}
 	select {
 	case err := <-errc:
 		return err

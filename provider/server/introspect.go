@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -18,27 +19,24 @@ var errInactive = errors.New("server: token inactive")
 // base64url and so contain no dots).
 func looksJWT(tok string) bool { return strings.Count(tok, ".") == 2 }
 
-// lookupAccess finds the live record of an access token: a JWT must carry
-// our signature and typ at+jwt, and either kind must still have its record
-// (revocation deletes it) and a live family.
+// lookupAccess finds the live record of an access token: it must still
+// have its record (revocation deletes it) and a live family. A JWT is
+// found by its jti and must be, byte for byte, the token the record was
+// issued with (its hash is in the record): that proves it ours without a
+// signature check. A record from before token hashes has none; then the
+// JWT must carry our signature and typ at+jwt, as before.
 func (s *Server) lookupAccess(ctx context.Context, tok string) (string, *accessRecord, error) {
 	if tok == "" || len(tok) > 16<<10 {
 		return "", nil, errInactive
 	}
 	key, hint := "", ""
-	if looksJWT(tok) {
-		payload, err := s.verifyOwnJWT(ctx, tok, typAccessToken)
-		if err != nil {
-			if unavailable(err) {
-				return "", nil, err
-			}
+	jwt := looksJWT(tok)
+	if jwt {
+		jti, ok := unverifiedJTI(tok)
+		if !ok {
 			return "", nil, errInactive
 		}
-		var c atClaims
-		if err := json.Unmarshal(payload, &c); err != nil || c.JTI == "" || len(c.JTI) > 64 || c.Issuer != s.issuer {
-			return "", nil, errInactive
-		}
-		key, hint = c.JTI, familyOf(c.JTI)
+		key, hint = jti, familyOf(jti)
 	} else {
 		key, hint = hashKey(tok), familyOf(tok)
 	}
@@ -52,6 +50,11 @@ func (s *Server) lookupAccess(ctx context.Context, tok string) (string, *accessR
 	var rec accessRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return "", nil, err
+	}
+	if jwt {
+		if err := s.checkAccessJWT(ctx, tok, key, &rec); err != nil {
+			return "", nil, err
+		}
 	}
 	if s.now().Unix() >= rec.Expires {
 		return "", nil, errInactive
@@ -146,4 +149,47 @@ func (s *Server) lookupRefresh(ctx context.Context, tok string) (*refreshRecord,
 		return nil, errInactive
 	}
 	return &rec, nil
+}
+
+// unverifiedJTI reads the jti of a JWT without checking anything else: a
+// lookup key only, never trusted before the token is matched to its
+// record.
+func unverifiedJTI(tok string) (string, bool) {
+	_, rest, _ := strings.Cut(tok, ".")
+	payload, _, _ := strings.Cut(rest, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return "", false
+	}
+	var c struct {
+		JTI string `json:"jti"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil || c.JTI == "" || len(c.JTI) > 64 {
+		return "", false
+	}
+	return c.JTI, true
+}
+
+// checkAccessJWT checks that tok is the JWT access token rec was issued
+// with: by its hash, or, for a record without one, by our signature and
+// its claims.
+func (s *Server) checkAccessJWT(ctx context.Context, tok, jti string, rec *accessRecord) error {
+	if rec.TokenHash != "" {
+		if !equalHash(tok, rec.TokenHash) {
+			return errInactive
+		}
+		return nil
+	}
+	payload, err := s.verifyOwnJWT(ctx, tok, typAccessToken)
+	if err != nil {
+		if unavailable(err) {
+			return err
+		}
+		return errInactive
+	}
+	var c atClaims
+	if err := json.Unmarshal(payload, &c); err != nil || c.JTI != jti || c.Issuer != s.issuer {
+		return errInactive
+	}
+	return nil
 }

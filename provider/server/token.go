@@ -47,8 +47,11 @@ type accessRecord struct {
 	SID       string   `json:"sid,omitempty"`
 	Family    string   `json:"family,omitempty"`
 	JTI       string   `json:"jti,omitempty"`
-	IssuedAt  int64    `json:"iat"`
-	Expires   int64    `json:"exp"`
+	// TokenHash is the hashKey of a JWT access token: a token presented
+	// is the one issued iff its hash matches (lookupAccess).
+	TokenHash string `json:"token_sha256,omitempty"`
+	IssuedAt  int64  `json:"iat"`
+	Expires   int64  `json:"exp"`
 }
 
 // atClaims are the RFC 9068 §2.2 claims of a JWT access token.
@@ -104,6 +107,7 @@ func (s *Server) newAccess(ctx context.Context, g *grant) (*pendingAccess, error
 	if err != nil {
 		return nil, err
 	}
+	rec.TokenHash = hashKey(tok)
 	return &pendingAccess{token: tok, key: rec.JTI, rec: rec}, nil
 }
 

@@ -5,11 +5,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/inkan-id/inkan/cardauth/identity"
 	"github.com/inkan-id/inkan/cardauth/vcard/testca"
@@ -123,5 +125,56 @@ func TestUserinfoVerifiedClaims(t *testing.T) {
 	_, body = e.exchange(code, rpRedirect, p2.verifier)
 	if _, ui := e.userinfo(body["access_token"].(string)); ui["verified_claims"] != nil {
 		t.Errorf("verified_claims without the scope: %v", ui)
+	}
+}
+
+// TestAccessJWTMatchedToRecord: a JWT access token is honoured only as
+// the exact token its record was issued with. Another token naming the
+// same jti (a forged payload, a wrong signature, or our own valid token
+// re-signed) is refused; a record from before token hashes falls back to
+// the signature check.
+func TestAccessJWTMatchedToRecord(t *testing.T) {
+	e := newEnv(t)
+	at := e.tokens("web", "web-secret")["access_token"].(string)
+	if st, _ := e.userinfo(at); st != http.StatusOK {
+		t.Fatalf("genuine token: %d", st)
+	}
+	parts := strings.Split(at, ".")
+	_, claims := parseJWT(t, at)
+	claims["sub"] = "someone-else"
+	forgedPayload, _ := json.Marshal(claims)
+	sig := []byte(parts[2])
+	sig[5] ^= 1
+	for name, tok := range map[string]string{
+		"forged payload": parts[0] + "." + base64.RawURLEncoding.EncodeToString(forgedPayload) + "." + parts[2],
+		"bad signature":  parts[0] + "." + parts[1] + "." + string(sig),
+		"no signature":   parts[0] + "." + parts[1] + ".",
+		"garbage jti":    parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"jti":"\u0000"}`)) + "." + parts[2],
+		"not json":       parts[0] + ".bm90IGpzb24." + parts[2],
+	} {
+		if st, _ := e.userinfo(tok); st != http.StatusUnauthorized {
+			t.Errorf("%s: %d", name, st)
+		}
+	}
+
+	// A record without the hash: the signature decides.
+	jti := claims["jti"].(string)
+	raw, err := e.backend.Get(context.Background(), nsAccess, jti)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec accessRecord
+	if err := json.Unmarshal(raw, &rec); err != nil || rec.TokenHash == "" {
+		t.Fatalf("record %s: %v", raw, err)
+	}
+	rec.TokenHash = ""
+	if err := putJSON(context.Background(), e.backend, nsAccess, jti, rec, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := e.userinfo(at); st != http.StatusOK {
+		t.Errorf("genuine token, record without hash: %d", st)
+	}
+	if st, _ := e.userinfo(parts[0] + "." + parts[1] + "." + string(sig)); st != http.StatusUnauthorized {
+		t.Errorf("bad signature, record without hash: %d", st)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/bridge"
@@ -16,16 +19,53 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
-// pages are the parsed templates, one set per page, each with the layout.
-var pages = map[string]*template.Template{
-	"login":   parsePage("login.html"),
-	"consent": parsePage("consent.html"),
-	"error":   parsePage("error.html"),
+// pageFiles are the page templates; each is parsed with the layout and
+// the script.
+var pageFiles = map[string]string{"login": "login.html", "consent": "consent.html", "error": "error.html"}
+
+// pages are the parsed templates, per language and page, with every
+// fixed catalogue text already in place (resolveText).
+var pages = map[lang]map[string]*template.Template{
+	langJA: parsePages(langJA, true),
+	langEN: parsePages(langEN, true),
 }
 
-func parsePage(name string) *template.Template {
-	return template.Must(template.New(name).ParseFS(templateFS,
-		"templates/layout.html", "templates/script.js.tmpl", "templates/"+name))
+func parsePages(l lang, resolve bool) map[string]*template.Template {
+	m := make(map[string]*template.Template, len(pageFiles))
+	for page, file := range pageFiles {
+		t := template.New(page) // not a file name: New of an existing name resets it
+		for _, f := range []string{"layout.html", "script.js.tmpl", file} {
+			src, err := templateFS.ReadFile("templates/" + f)
+			if err != nil {
+				panic(err)
+			}
+			if resolve {
+				src = resolveText(l, src)
+			}
+			template.Must(t.New(f).Parse(string(src)))
+		}
+		m[page] = t
+	}
+	return m
+}
+
+// fixedText is a catalogue lookup with a constant key and no arguments.
+var fixedText = regexp.MustCompile(`\{\{\$?\.T "([a-z0-9.]+)"\}\}`)
+
+// resolveText puts the text of every fixed catalogue lookup in l into
+// the template source, HTML-escaped: the page then costs no call per
+// text. Every such lookup sits in HTML text or a quoted attribute, where
+// HTML escaping is what html/template would apply
+// (TestResolvedTextSamePage renders every page both ways).
+func resolveText(l lang, src []byte) []byte {
+	return fixedText.ReplaceAllFunc(src, func(m []byte) []byte {
+		key := string(fixedText.FindSubmatch(m)[1])
+		s, ok := catalogue[l][key]
+		if !ok || strings.Contains(s, "{{") || strings.Contains(s, "%") {
+			return m // left to T at run time
+		}
+		return []byte(template.HTMLEscapeString(s))
+	})
 }
 
 // view is what every page template sees.
@@ -63,12 +103,13 @@ func (h *Handler) newView(r *http.Request, l lang, titleKey string) *view {
 // answers a bare 500 rather than half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
 	var buf bytes.Buffer
-	if err := pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := pages[v.Lang][page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		h.log.ErrorContext(r.Context(), "template", "page", page, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

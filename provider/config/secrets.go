@@ -22,8 +22,10 @@ const MasterKeySize = 32
 //
 // If the file does not exist and create is true (dev mode), a new random
 // key is written there with mode 0600, creating the directory with 0700.
-// Creation uses O_EXCL, so two processes starting at once end up with the
-// same key: the loser reads the winner's file.
+// The key is written and synced under a temporary name first and then
+// linked into place, which fails if the name exists: a reader never sees
+// a partly written key, and two processes starting at once end up with
+// the same key (the loser reads the winner's file).
 func LoadOrCreateMasterKey(path string, create bool) ([]byte, error) {
 	key, err := readMasterKey(path)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) || !create {
@@ -36,17 +38,20 @@ func LoadOrCreateMasterKey(path string, create bool) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return readMasterKey(path)
-	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".master.key-*")
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
 	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
-	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		os.Remove(path) // a half-written key would fail every later start
+	if err := errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close()); err != nil {
 		return nil, fmt.Errorf("master key: writing %s: %w", path, err)
+	}
+	if err := os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+		return readMasterKey(path)
+	} else if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
 	}
 	return key, nil
 }

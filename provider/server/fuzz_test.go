@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -109,4 +110,70 @@ func FuzzLoginAPI(f *testing.F) {
 			t.Fatalf("callback(%q): %d", id, rec.Code)
 		}
 	})
+}
+
+// FuzzBearerToken: any bearer token at userinfo and introspection, and
+// any refresh token, is refused cleanly (never a 5xx), and the lookup
+// keys read from it are well-formed or absent.
+func FuzzBearerToken(f *testing.F) {
+	e := newEnv(f)
+	tok := e.tokens("web", "web-secret")
+	for _, s := range []string{tok["access_token"].(string), tok["refresh_token"].(string),
+		"a.b.c", "e30.e30.", "x.eyJqdGkiOiJcdTAwMDAifQ.x", "AAAAAAAAAAAAAAAAAAAAAA.secret", ".", "..", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if fam := familyOf(s); fam != "" && (len(fam) != idLen || !isBase64URL(fam, idLen)) {
+			t.Fatalf("familyOf(%q) = %q", s, fam)
+		}
+		if jti, ok := unverifiedJTI(s); ok && (jti == "" || len(jti) > 64) {
+			t.Fatalf("unverifiedJTI(%q) = %q", s, jti)
+		}
+		if s == tok["access_token"] || s == tok["refresh_token"] {
+			return // the genuine ones are accepted
+		}
+		if _, _, err := e.srv.lookupAccess(t.Context(), s); err != errInactive {
+			t.Fatalf("lookupAccess(%q): %v", s, err)
+		}
+		if _, err := e.srv.lookupRefresh(t.Context(), s); err != errInactive {
+			t.Fatalf("lookupRefresh(%q): %v", s, err)
+		}
+	})
+}
+
+func TestTokenLookupKeys(t *testing.T) {
+	fam := newID()
+	for _, tc := range []struct {
+		tok, fam string
+	}{
+		{fam + "." + newSecret(), fam},
+		{fam + ".", fam},
+		{newSecret(), ""},
+		{"short.secret", ""},
+		{fam[:21] + "*." + newSecret(), ""},
+		{"", ""},
+		{".x", ""},
+	} {
+		if got := familyOf(tc.tok); got != tc.fam {
+			t.Errorf("familyOf(%q) = %q, want %q", tc.tok, got, tc.fam)
+		}
+	}
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	for _, tc := range []struct {
+		name, tok, jti string
+	}{
+		{"good", "h." + enc(`{"jti":"abc"}`) + ".s", "abc"},
+		{"no jti", "h." + enc(`{"sub":"x"}`) + ".s", ""},
+		{"long jti", "h." + enc(`{"jti":"`+strings.Repeat("a", 65)+`"}`) + ".s", ""},
+		{"not base64", "h.!!.s", ""},
+		{"padded", "h." + base64.URLEncoding.EncodeToString([]byte(`{"jti":"abc"}`)) + ".s", ""},
+		{"not json", "h." + enc("jti") + ".s", ""},
+		{"jti not a string", "h." + enc(`{"jti":5}`) + ".s", ""},
+		{"one part", "abc", ""},
+	} {
+		got, ok := unverifiedJTI(tc.tok)
+		if got != tc.jti || ok != (tc.jti != "") {
+			t.Errorf("%s: unverifiedJTI = %q, %v; want %q", tc.name, got, ok, tc.jti)
+		}
+	}
 }

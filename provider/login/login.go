@@ -82,8 +82,9 @@ type tx struct {
 	ExpiresAt       time.Time
 }
 
-// serveLogin handles GET /login?id=: it creates a card transaction for the
-// auth request and shows the ways to reach the card.
+// serveLogin handles GET /login?id=: it shows the ways to reach the card
+// for the auth request's card transaction, the one /authorize created
+// with it while fresh, else (and with new=1) a new one.
 func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	info, err := h.loadInfo(r, r.URL.Query().Get("id"))

@@ -15,8 +15,8 @@ import (
 // errInactive means a token is unknown, expired, revoked or malformed.
 var errInactive = errors.New("server: token inactive")
 
-// looksJWT tells our JWT access tokens from opaque ones (which are
-// base64url and so contain no dots).
+// looksJWT tells our JWT access tokens (three dot-separated parts) from
+// opaque ones (base64url, with at most one dot: after the family).
 func looksJWT(tok string) bool { return strings.Count(tok, ".") == 2 }
 
 // lookupAccess finds the live record of an access token: it must still

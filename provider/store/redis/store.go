@@ -8,8 +8,10 @@
 //	<prefix>:{<ns>:<set>}:m   a set: a Redis set; the TTL covers the whole set
 //
 // The braces are a Cluster hash tag around ns+key, so everything about one
-// record or one set lives in one slot and every operation here is a
-// single-key command or script.
+// record or one set lives in one slot and every operation but GetMany and
+// Batch is a single-key command or script. A batch is one script over
+// all its keys on a standalone server or Sentinel, and op by op on a
+// Cluster, where its keys may lie in different slots.
 //
 // Round trips per call on a healthy connection: Put, Create, Get, Take,
 // Delete, AddMember, Members, DeleteSet and Ping take one each; Update takes

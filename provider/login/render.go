@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/bridge"
@@ -99,11 +100,24 @@ func (h *Handler) newView(r *http.Request, l lang, titleKey string) *view {
 	return &view{Lang: l, OtherLang: l.other(), Nonce: nonceFrom(r), Dev: h.dev, AutoTap: h.autoTap, TitleKey: titleKey}
 }
 
+// pageBufs keeps render's buffers: a login page is about 18 KB, and
+// growing a fresh buffer to that size allocated twice as much per page.
+var pageBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuf bounds the buffers kept for reuse.
+const maxPooledBuf = 256 << 10
+
 // render writes a page with status. A template failure is a bug; it
 // answers a bare 500 rather than half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
-	var buf bytes.Buffer
-	if err := pages[v.Lang][page].ExecuteTemplate(&buf, "layout", v); err != nil {
+	buf := pageBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuf {
+			pageBufs.Put(buf)
+		}
+	}()
+	if err := pages[v.Lang][page].ExecuteTemplate(buf, "layout", v); err != nil {
 		h.log.ErrorContext(r.Context(), "template", "page", page, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return

@@ -25,7 +25,9 @@ func listenPprof(addr string, dev bool) (net.Listener, error) {
 }
 
 // servePprof serves net/http/pprof on ln, on a mux of its own: the
-// package's side effect on http.DefaultServeMux is never served.
+// package's side effect on http.DefaultServeMux is never served. Requests
+// must name the listener by a loopback address in Host, so a web page in
+// the developer's browser cannot reach it through DNS rebinding.
 func servePprof(ln net.Listener) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -33,6 +35,21 @@ func servePprof(ln net.Listener) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: loopbackHost(mux), ReadHeaderTimeout: 10 * time.Second}
 	_ = srv.Serve(ln)
+}
+
+// loopbackHost refuses requests whose Host is not a loopback IP address.
+func loopbackHost(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			host = r.Host
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

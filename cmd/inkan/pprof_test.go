@@ -54,4 +54,15 @@ func TestPprofServes(t *testing.T) {
 	if resp2.StatusCode != http.StatusNotFound {
 		t.Errorf("/authorize on the profiler's port: %d", resp2.StatusCode)
 	}
+	// A rebinding page's request names its own host.
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/debug/pprof/cmdline", nil)
+	req.Host = "attacker.example"
+	resp3, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp3.Body.Close()
+	if resp3.StatusCode != http.StatusForbidden {
+		t.Errorf("foreign Host: %d", resp3.StatusCode)
+	}
 }

@@ -46,7 +46,8 @@ type Options struct {
 	// app builds on it (tests count the calls a login makes). A wrapper
 	// should pass on the optional capabilities (store.Swapper,
 	// store.Batcher, store.MultiGetter) the store has, or callers fall
-	// back to slower paths.
+	// back to slower paths (store.ApplyEach: op by op, each op atomic,
+	// not the batch).
 	WrapBackend func(store.Backend) store.Backend
 }
 

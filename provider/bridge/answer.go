@@ -101,6 +101,20 @@ func (s *Service) answer(ctx context.Context, rec *record, raw []byte, resp *pro
 			s.finish(work, rec, raw, stateFailed, protocol.CodeExpired)
 			s.logAnswer(ctx, rec, protocol.CodeExpired, false)
 			return protocol.NewError(protocol.CodeExpired)
+		case errors.Is(err, ErrBindingDone):
+			// Another answer completed the request a moment ago (then
+			// this transaction is done already), or another transaction
+			// of the same request did (then this one can never succeed).
+			cur, curRaw, perr := s.loadRaw(work, rec.ID)
+			if perr != nil {
+				return perr
+			}
+			if perr := cur.refusal(s.now()); perr != nil {
+				return perr
+			}
+			s.finish(work, cur, curRaw, stateFailed, protocol.CodeAlreadyUsed)
+			s.logAnswer(ctx, rec, protocol.CodeAlreadyUsed, false)
+			return protocol.NewError(protocol.CodeAlreadyUsed)
 		case (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound)) && n < maxCompletions:
 			// The transaction or the auth request changed since they
 			// were read (another answer landed or counted an attempt):

@@ -573,3 +573,28 @@ func TestPrepare(t *testing.T) {
 		t.Errorf("second apply: %v", err)
 	}
 }
+
+// TestAnswerAfterRequestCompleted: once another transaction of the same
+// auth request (a "start again") completed it, an answer to the first is
+// told already_used and its transaction fails for good, instead of an
+// endless "try again".
+func TestAnswerAfterRequestCompleted(t *testing.T) {
+	e := newEnv(t, nil)
+	c1, l1 := e.create(protocol.PurposeAuth)
+	first := e.goodAnswer(l1) // fetched (claimed) before the restart
+	_, l2 := e.create(protocol.PurposeAuth)
+	if perr := e.post(l2, l2.Secret, e.goodAnswer(l2)); perr != nil {
+		t.Fatal(perr)
+	}
+	perr := e.post(l1, l1.Secret, first)
+	wantCode(t, perr, protocol.CodeAlreadyUsed)
+	if perr.Retry {
+		t.Error("already_used invites a retry")
+	}
+	if st := e.status(c1); st.State != protocol.StateFailed || st.Error == nil || st.Error.Code != protocol.CodeAlreadyUsed {
+		t.Fatalf("first transaction: %+v", st)
+	}
+	if e.comp.completed() != 1 {
+		t.Fatalf("%d completions", e.comp.completed())
+	}
+}

@@ -16,15 +16,20 @@ import (
 // CompleteCardLogin must be all or nothing, together with the
 // transaction's own change: also are the bridge's writes (the transaction
 // marked done, a compare-and-swap from the record as it was read), to be
-// applied with store.Apply in the same batch as the completion's writes
-// and after them. It either completes the auth request, applies also and
+// applied with store.Apply in the same batch as the completion's writes,
+// before the write that marks the auth request complete (so that where
+// a batch runs op by op, a conflict on them leaves the request
+// incomplete). It either completes the auth request, applies also and
 // returns nil, or changes nothing and returns an error. An error wrapping
 // store.ErrConflict or store.ErrNotFound from that batch means a record
 // changed since it was read: the bridge reads the transaction again and
 // may call once more, so the method may see the same binding more than
 // once (refusing a binding that is already complete is the safe answer).
 // Return an error wrapping ErrBindingGone when the auth request no longer
-// exists: the transaction then fails for good instead of inviting a retry.
+// exists, and one wrapping ErrBindingDone when it is already complete
+// (another answer, or another transaction of the same request, got there
+// first): the transaction then fails for good instead of inviting a
+// retry.
 type Completer interface {
 	CompleteCardLogin(ctx context.Context, binding string, login CardLogin, also ...store.Op) error
 }
@@ -40,6 +45,10 @@ func (f CompleterFunc) CompleteCardLogin(ctx context.Context, binding string, lo
 // ErrBindingGone is wrapped by Completer errors that mean the auth request
 // expired or was cancelled; the transaction then fails with code expired.
 var ErrBindingGone = errors.New("bridge: auth request no longer exists")
+
+// ErrBindingDone is wrapped by Completer errors that mean the auth request
+// is already complete; the agent is told already_used.
+var ErrBindingDone = errors.New("bridge: auth request already completed")
 
 // CardLogin is a verified card answer.
 type CardLogin struct {

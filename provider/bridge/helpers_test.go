@@ -77,8 +77,9 @@ type recorder struct {
 	mu    sync.Mutex
 	db    store.Backend // where the bridge's own writes are applied
 	calls []call
-	done  int     // calls that completed: the bridge's writes applied
-	fail  []error // returned by the next calls, in order
+	done  int             // calls that completed: the bridge's writes applied
+	fail  []error         // returned by the next calls, in order
+	bound map[string]bool // bindings completed: refused again, as the OIDC core does
 }
 
 type call struct {
@@ -86,8 +87,8 @@ type call struct {
 	login   CardLogin
 }
 
-// CompleteCardLogin records the call, then fails on demand or applies
-// the bridge's writes.
+// CompleteCardLogin records the call, then fails on demand, refuses a
+// binding it completed before, or applies the bridge's writes.
 func (r *recorder) CompleteCardLogin(ctx context.Context, binding string, login CardLogin, also ...store.Op) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -97,9 +98,16 @@ func (r *recorder) CompleteCardLogin(ctx context.Context, binding string, login 
 		r.fail = r.fail[1:]
 		return err
 	}
+	if r.bound[binding] {
+		return ErrBindingDone
+	}
 	if err := store.Apply(ctx, r.db, also...); err != nil {
 		return err
 	}
+	if r.bound == nil {
+		r.bound = map[string]bool{}
+	}
+	r.bound[binding] = true
 	r.done++
 	return nil
 }

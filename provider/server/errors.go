@@ -88,7 +88,7 @@ var (
 	// bound to it fails for good instead of inviting a retry.
 	ErrUnknownRequest = fmt.Errorf("server: unknown or expired login request: %w", bridge.ErrBindingGone)
 	// ErrAlreadyCompleted means the auth request already has a login.
-	ErrAlreadyCompleted = errors.New("server: login request already completed")
+	ErrAlreadyCompleted = fmt.Errorf("server: login request already completed: %w", bridge.ErrBindingDone)
 	// ErrNotLoggedIn means consent was asked for before the login finished.
 	ErrNotLoggedIn = errors.New("server: login request has no completed login yet")
 	// ErrUnavailable wraps store.ErrUnavailable for the login API's callers.

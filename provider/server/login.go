@@ -112,9 +112,10 @@ var _ bridge.Completer = (*Server)(nil)
 // and acr. It refuses a request already completed.
 //
 // The auth request and the card's account are read together (one round
-// trip on Redis); the session, the completed request (a compare-and-swap
-// from the bytes read) and also, the bridge's own writes, land in one
-// batch, all or nothing. A first login's account is created before it.
+// trip on Redis); the session, also (the bridge's own writes) and the
+// completed request (a compare-and-swap from the bytes read) land in one
+// batch, all or nothing, in that order. A first login's account is
+// created before it.
 func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridge.CardLogin, also ...store.Op) error {
 	if binding == "" || len(binding) > 64 {
 		return ErrUnknownRequest
@@ -181,8 +182,11 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 	if err != nil {
 		return err
 	}
-	ops = append(ops, store.Swap(nsAuthReq, ar.ID, raw, done))
-	if err := store.Apply(ctx, s.backend, append(ops, also...)...); err != nil {
+	// The request's own completion goes last: where a batch runs op by
+	// op (no Batcher, a Redis Cluster), a conflict on also leaves the
+	// request incomplete, never completed beside a pending transaction.
+	ops = append(append(ops, also...), store.Swap(nsAuthReq, ar.ID, raw, done))
+	if err := store.Apply(ctx, s.backend, ops...); err != nil {
 		// Where the batch is not atomic (no Batcher, a Redis Cluster) the
 		// session may have landed: all or nothing.
 		s.dropSession(context.WithoutCancel(ctx), hashKey(cookie), sess.SID)

@@ -70,9 +70,9 @@ func (s *Server) openTx(ar *authRequest) *bridge.Created {
 		return nil
 	}
 	l, err := protocol.ParseLink(link)
-	if err != nil {
+	if err != nil || l.ID != ar.Tx.ID {
 		return nil
 	}
-	return &bridge.Created{ID: ar.Tx.ID, Link: link, AppLink: l.AppLink(), BrowserToken: token,
+	return &bridge.Created{ID: l.ID, Link: link, AppLink: l.AppLink(), BrowserToken: token,
 		ExpiresAt: ar.Tx.ExpiresAt, BindingCode: ar.Tx.BindingCode}
 }

@@ -186,12 +186,14 @@ func Apply(ctx context.Context, b Backend, ops ...Op) error {
 }
 
 // ApplyEach applies ops one by one with Backend's methods and stops at
-// the first error; what came before it stays applied. It is not atomic,
-// neither as a whole nor, for OpDeleteIf, op by op: an OpSwap goes
-// through b's Swapper if it has one, or else through Update, both of which
-// compare and write atomically, but an OpDeleteIf is a Get, a comparison
-// and then a Delete, which removes the record even if another writer
-// changed it in between.
+// the first error; what came before it stays applied. It is not atomic as
+// a whole, but each op is: an OpSwap goes through b's Swapper if it has
+// one, or else through Update, both of which compare and write
+// atomically, and an OpDeleteIf is a Take (of concurrent ones exactly one
+// gets the record, so single use holds) followed by the comparison. When
+// the record held anything but Old, OpDeleteIf reports ErrConflict with
+// the record already gone: a single-use record that changed between its
+// read and its consumption fails closed.
 func ApplyEach(ctx context.Context, b Backend, ops []Op) error {
 	for _, op := range ops {
 		var err error
@@ -235,19 +237,20 @@ func applySwap(ctx context.Context, b Backend, op *Op) error {
 	})
 }
 
-// applyDeleteIf is ApplyEach's OpDeleteIf: not atomic (see ApplyEach).
+// applyDeleteIf is ApplyEach's OpDeleteIf: a Take, then the comparison
+// (see ApplyEach).
 func applyDeleteIf(ctx context.Context, b Backend, op *Op) error {
 	if err := op.Validate(); err != nil {
 		return err
 	}
-	cur, err := b.Get(ctx, op.NS, op.Key)
+	cur, err := b.Take(ctx, op.NS, op.Key)
 	if err != nil {
 		return err
 	}
 	if !bytes.Equal(cur, op.Old) {
 		return ErrConflict
 	}
-	return b.Delete(ctx, op.NS, op.Key)
+	return nil
 }
 
 // Validate checks op's arguments as the single call would.

@@ -368,6 +368,29 @@ func testApplyEach(t *testing.T, b store.Backend) {
 			wantMissing(t, b, ns, "d")
 			wantValue(t, b, ns, "q", "swapped")
 
+			// Single use holds op by op: of concurrent DeleteIfs of one
+			// record (a code redeemed twice at once), exactly one wins.
+			for round := range 20 {
+				key := "once" + strconv.Itoa(round)
+				put(t, b, ns, key, "code")
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				won := 0
+				for range 4 {
+					wg.Go(func() {
+						if apply(store.DeleteIf(ns, key, []byte("code"))) == nil {
+							mu.Lock()
+							won++
+							mu.Unlock()
+						}
+					})
+				}
+				wg.Wait()
+				if won != 1 {
+					t.Fatalf("round %d: %d concurrent DeleteIfs succeeded, want 1", round, won)
+				}
+			}
+
 			put(t, b, ns, "cur", "cur")
 			failing := []struct {
 				name string
@@ -389,6 +412,12 @@ func testApplyEach(t *testing.T, b store.Backend) {
 				}
 				wantValue(t, b, ns, before, "1") // not atomic: what came before stays
 				wantMissing(t, b, ns, after)
+				if f.op.Kind == store.OpDeleteIf && f.want == store.ErrConflict {
+					// A Take then a comparison: a changed record fails
+					// closed, already consumed.
+					wantMissing(t, b, ns, "cur")
+					put(t, b, ns, "cur", "cur")
+				}
 				wantValue(t, b, ns, "cur", "cur")
 				wantMissing(t, b, ns, "absent")
 			}

@@ -27,8 +27,8 @@ import (
 type step int
 
 const (
-	stepAuthorize step = iota // GET /authorize → redirect to the login page
-	stepLogin                 // GET the login page (creates the card transaction)
+	stepAuthorize step = iota // GET /authorize → the login page, or a redirect to it
+	stepLogin                 // GET the login page, where /authorize redirected to it
 	stepBridge                // mobilebridge Fetch + Answer, card time included
 	stepCard                  // of which: the virtual card, in this process
 	stepCallback              // GET the page's data-next, the callback → redirect to the RP with the code
@@ -222,35 +222,39 @@ func (d *driver) login(ctx context.Context, cd *card, t *timings) (*tokens, erro
 		"code_challenge_method": {"S256"},
 	}
 
-	// 1. Authorize: the provider keeps the request and sends the browser
-	// to the login page.
+	// 1. Authorize: the provider keeps the request and answers with the
+	// login page (a provider that redirects to it is followed: step 2).
 	start := time.Now()
-	resp, body, err := get(ctx, b, stepAuthorize, d.ep.Authorization+"?"+q.Encode())
+	authURL := d.ep.Authorization + "?" + q.Encode()
+	resp, body, err := get(ctx, b, stepAuthorize, authURL)
 	t[stepAuthorize] = time.Since(start)
 	if err != nil {
 		return nil, err
 	}
-	loginURL, ok := redirect(resp)
-	if !ok {
-		return nil, httpFailure(stepAuthorize, resp, body)
-	}
-	if d.atRP(loginURL) {
-		return nil, fail(stepAuthorize, "redirected to the client with error %q", loginURL.Query().Get("error"))
-	}
-
-	// 2. The login page: it creates the card transaction.
-	start = time.Now()
-	resp, body, err = get(ctx, b, stepLogin, loginURL.String())
-	t[stepLogin] = time.Since(start)
-	if err != nil {
-		return nil, err
-	}
+	pageStep, pageURL := stepAuthorize, resp.Request.URL
 	if resp.StatusCode != http.StatusOK {
-		return nil, httpFailure(stepLogin, resp, body)
+		loginURL, ok := redirect(resp)
+		if !ok {
+			return nil, httpFailure(stepAuthorize, resp, body)
+		}
+		if d.atRP(loginURL) {
+			return nil, fail(stepAuthorize, "redirected to the client with error %q", loginURL.Query().Get("error"))
+		}
+		// 2. The login page, where /authorize sent the browser to it.
+		start = time.Now()
+		resp, body, err = get(ctx, b, stepLogin, loginURL.String())
+		t[stepLogin] = time.Since(start)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, httpFailure(stepLogin, resp, body)
+		}
+		pageStep, pageURL = stepLogin, loginURL
 	}
-	page, err := parseLoginPage(body, loginURL)
+	page, err := parseLoginPage(body, pageURL)
 	if err != nil {
-		return nil, fail(stepLogin, "%v", err)
+		return nil, fail(pageStep, "%v", err)
 	}
 
 	// 3. The phone: fetch the transaction and answer it with the card.
@@ -281,6 +285,7 @@ func (d *driver) login(ctx context.Context, cd *card, t *timings) (*tokens, erro
 		if err != nil {
 			return nil, err
 		}
+		var ok bool
 		if next, ok = redirect(resp); !ok {
 			return nil, httpFailure(stepCallback, resp, body)
 		}

@@ -115,10 +115,14 @@ func TestLoad(t *testing.T) {
 			if code != 0 || rep.Succeeded != logins || rep.Failed != 0 || rep.Attempted != logins {
 				t.Fatalf("exit %d, %d of %d logins succeeded, failures %v", code, rep.Succeeded, rep.Attempted, rep.Failures)
 			}
-			for _, s := range []string{"authorize", "login page", "bridge", "card (local)", "callback", "token", "userinfo", "login total"} {
+			for _, s := range []string{"authorize", "bridge", "card (local)", "callback", "token", "userinfo", "login total"} {
 				if n := stepCount(rep, s); n != logins {
 					t.Errorf("step %q timed %d times, want %d", s, n, logins)
 				}
+			}
+			// /authorize answers with the login page: no second request.
+			if n := stepCount(rep, "login page"); n > 0 {
+				t.Errorf("step \"login page\" timed %d times, want none", n)
 			}
 			if rep.PerSecond <= 0 {
 				t.Errorf("logins/s = %v", rep.PerSecond)

@@ -116,20 +116,19 @@ func (p *testProvider) beginLogin(scopes ...string) *rpLogin {
 		}
 		return nil
 	}}
-	login := redirectTo(t, l.browser, l.conf.AuthCodeURL(l.state, oauth2.S256ChallengeOption(l.verifier), oidc.Nonce(l.nonce)))
-	if login.Path != "/login" {
-		t.Fatalf("authorize sent the browser to %s, want the login page", login)
-	}
-	l.id = login.Query().Get("id")
-	resp, err := l.browser.Get(login.String())
+	// /authorize answers with the login page itself; its forms name the
+	// auth request.
+	resp, err := l.browser.Get(l.conf.AuthCodeURL(l.state, oauth2.S256ChallengeOption(l.verifier), oidc.Nonce(l.nonce)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("login page: %s", resp.Status)
+	m := regexp.MustCompile(`<input type="hidden" name="id" value="([^"]+)">`).FindSubmatch(page)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/authorize" || m == nil {
+		t.Fatalf("authorize: %s at %s, want the login page", resp.Status, resp.Request.URL.Path)
 	}
+	l.id = html.UnescapeString(string(m[1]))
 	l.AppLink = pageLink(t, page, "reader-link")
 	l.HTTPSLink = pageLink(t, page, "bridge-link")
 	if !strings.HasPrefix(l.AppLink, "inkan://tx?link=") || !strings.HasPrefix(l.HTTPSLink, p.issuer+"/bridge/v1/tx/") {

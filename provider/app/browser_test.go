@@ -172,9 +172,10 @@ func loginPage(t *testing.T, ctx context.Context, e *env, lang string) (link, ph
 		chromedp.WaitVisible(chromedp.CSS("a#bridge-link")),
 		chromedp.WaitVisible(chromedp.CSS(".qr svg")),
 	)
+	// /authorize answers with the login page itself.
 	page := here(t, ctx)
-	if page.Path != "/login" {
-		t.Fatalf("Sign in led to %s, want the login page", page)
+	if page.Path != "/authorize" {
+		t.Fatalf("Sign in led to %s, want the login page at /authorize", page)
 	}
 	if got := attr(t, ctx, "html", "lang"); got != lang {
 		t.Errorf("login page <html lang=%q>, want %q (Accept-Language %s)", got, lang, lang)
@@ -350,7 +351,7 @@ func TestBrowserLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range history.Entries {
-		if u, err := url.Parse(h.URL); err == nil && u.Path == "/login" {
+		if u, err := url.Parse(h.URL); err == nil && (u.Path == "/login" || u.Path == "/authorize") {
 			t.Errorf("the login page stayed in the history (%s): Back would return to it", h.URL)
 		}
 	}
@@ -390,7 +391,7 @@ func TestBrowserLoginWithoutJavaScript(t *testing.T) {
 	do(t, phoneTab, "open the virtual phone", chromedp.Navigate(phone))
 	tapPhone(t, phoneTab, link)
 
-	if p := here(t, ctx).Path; p != "/login" {
+	if p := here(t, ctx).Path; p != "/authorize" {
 		t.Fatalf("before Continue the login tab is at %s, want the login page", p)
 	}
 	do(t, ctx, "continue", chromedp.Click(chromedp.CSS("#continue button[type=submit]")))

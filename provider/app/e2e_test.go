@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"html"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -120,6 +123,27 @@ func (e *env) card() *vcard.Card {
 	return vcard.New(f)
 }
 
+// loginIDRE finds the auth request id in a login page's forms.
+var loginIDRE = regexp.MustCompile(`<input type="hidden" name="id" value="([^"]+)">`)
+
+// openLogin starts an authorization request whose login needs the card
+// and returns the login page's URL (/login?id=…). /authorize answers with
+// the page itself, at its own URL; the page's forms name the request.
+func openLogin(t *testing.T, c *http.Client, target string) *url.URL {
+	t.Helper()
+	resp, err := c.Get(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := loginIDRE.FindSubmatch(body)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/authorize" || m == nil {
+		t.Fatalf("GET %s: %s at %s, want the login page", target, resp.Status, resp.Request.URL.Path)
+	}
+	return &url.URL{Path: "/login", RawQuery: url.Values{"id": {html.UnescapeString(string(m[1]))}}.Encode()}
+}
+
 // redirectTo follows one request and returns the Location it was sent to.
 func redirectTo(t *testing.T, c *http.Client, target string) *url.URL {
 	t.Helper()
@@ -168,10 +192,7 @@ func rpFlow(t *testing.T, e *env) {
 	b := browser()
 	card := e.card()
 	state, nonce, verifier := randString(t), randString(t), oauth2.GenerateVerifier()
-	login := redirectTo(t, b, conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)))
-	if login.Path != "/login" {
-		t.Fatalf("authorize sent the browser to %s, want the login page", login)
-	}
+	login := openLogin(t, b, conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)))
 	back := redirectTo(t, b, e.tapCard(ctx, login.String(), card, "1234"))
 	q := back.Query()
 	if q.Get("state") != state || q.Get("iss") != e.issuer || q.Get("code") == "" {

@@ -31,7 +31,7 @@ func (e *env) login(t *testing.T) (*oauth2.Config, *oauth2.Token) {
 		RedirectURL: rpRedirect, Scopes: []string{oidc.ScopeOpenID, oidc.ScopeOfflineAccess}}
 	b := browser()
 	verifier := oauth2.GenerateVerifier()
-	login := redirectTo(t, b, conf.AuthCodeURL(randString(t), oauth2.S256ChallengeOption(verifier), oidc.Nonce(randString(t))))
+	login := openLogin(t, b, conf.AuthCodeURL(randString(t), oauth2.S256ChallengeOption(verifier), oidc.Nonce(randString(t))))
 	back := redirectTo(t, b, e.tapCard(ctx, login.String(), e.card(), "1234"))
 	tok, err := conf.Exchange(ctx, back.Query().Get("code"), oauth2.VerifierOption(verifier))
 	if err != nil {

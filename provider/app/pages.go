@@ -43,5 +43,6 @@ func (a *App) mountPages(opt Options) error {
 		return err
 	}
 	a.Server.Mount(login.PathLogin, lh.Routes())
+	a.Server.UseLoginPage(lh.Routes())
 	return nil
 }

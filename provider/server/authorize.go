@@ -205,6 +205,8 @@ func (s *Server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 	red.URL = s.loginURL(c, ar.ID)
 	if ar.Done && !ar.ConsentNeeded {
 		red.URL = s.CallbackURL(ar.ID)
+	} else {
+		noteLoginPage(ctx, ar)
 	}
 	s.log.InfoContext(ctx, "authorization request", "client_id", c.GetID(), "auth_request", ar.ID,
 		"sso", reuse, "prompt", d.Prompt)

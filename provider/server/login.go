@@ -65,10 +65,16 @@ type LoginInfo struct {
 
 // LoginInfo describes a pending authorization request for the login pages.
 // Unknown or expired ids give ErrUnknownRequest.
+//
+// Within the /authorize request that created it (UseLoginPage), the first
+// call gets the request as created, without a store read.
 func (s *Server) LoginInfo(ctx context.Context, authReqID string) (*LoginInfo, error) {
-	ar, err := s.loadAuthRequest(ctx, authReqID)
-	if err != nil {
-		return nil, err
+	ar := takeCreated(ctx, authReqID)
+	if ar == nil {
+		var err error
+		if ar, err = s.loadAuthRequest(ctx, authReqID); err != nil {
+			return nil, err
+		}
 	}
 	c, err := s.lookupClient(ctx, ar.ClientID)
 	if err != nil {

@@ -142,6 +142,8 @@ func (s *Server) corsMiddleware(next http.Handler) http.Handler {
 // authorizeResponseMiddleware, on /authorize and its callback, answers
 // redirects with 303 (FAPI 2.0 §5.3.2.2-11: a POSTed request must not be
 // re-posted) and adds iss (RFC 9207) to error redirects the library built.
+// With UseLoginPage, /authorize answers with the login page instead of a
+// redirect to it (inlineLoginPage).
 func (s *Server) authorizeResponseMiddleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := strings.TrimPrefix(r.URL.Path, s.basePath)
@@ -149,15 +151,22 @@ func (s *Server) authorizeResponseMiddleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sw := &statusWriter{ResponseWriter: w, before: func(w http.ResponseWriter, code int) int {
-			if code != http.StatusFound && code != http.StatusSeeOther {
-				return code
-			}
-			if loc := w.Header().Get("Location"); loc != "" {
-				w.Header().Set("Location", s.addIssParam(loc))
-			}
-			return http.StatusSeeOther
-		}}
-		next.ServeHTTP(sw, r)
+		redirect303 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sw := &statusWriter{ResponseWriter: w, before: func(w http.ResponseWriter, code int) int {
+				if code != http.StatusFound && code != http.StatusSeeOther {
+					return code
+				}
+				if loc := w.Header().Get("Location"); loc != "" {
+					w.Header().Set("Location", s.addIssParam(loc))
+				}
+				return http.StatusSeeOther
+			}}
+			next.ServeHTTP(sw, r)
+		})
+		if p == pathAuthorize && s.loginPage != nil {
+			s.inlineLoginPage(w, r, redirect303)
+			return
+		}
+		redirect303.ServeHTTP(w, r)
 	})
 }

@@ -126,7 +126,8 @@ type Server struct {
 
 	secureCookie bool
 
-	txs Transactions // nil: the login page creates every transaction
+	txs       Transactions // nil: the login page creates every transaction
+	loginPage http.Handler // nil: /authorize redirects to the login page
 
 	mu       sync.Mutex
 	mounts   []mount

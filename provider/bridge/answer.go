@@ -105,11 +105,8 @@ func (s *Service) answer(ctx context.Context, rec *record, raw []byte, resp *pro
 			// Another answer completed the request a moment ago (then
 			// this transaction is done already), or another transaction
 			// of the same request did (then this one can never succeed).
-			cur, curRaw, perr := s.loadRaw(work, rec.ID)
+			cur, curRaw, perr := s.reread(work, rec.ID)
 			if perr != nil {
-				return perr
-			}
-			if perr := cur.refusal(s.now()); perr != nil {
 				return perr
 			}
 			s.finish(work, cur, curRaw, stateFailed, protocol.CodeAlreadyUsed)
@@ -121,10 +118,7 @@ func (s *Service) answer(ctx context.Context, rec *record, raw []byte, resp *pro
 			// nothing was written; decide again from the records as
 			// they are now.
 			var perr *protocol.Error
-			if rec, raw, perr = s.loadRaw(work, rec.ID); perr != nil {
-				return perr
-			}
-			if perr := rec.refusal(s.now()); perr != nil {
+			if rec, raw, perr = s.reread(work, rec.ID); perr != nil {
 				return perr
 			}
 			continue
@@ -132,6 +126,20 @@ func (s *Service) answer(ctx context.Context, rec *record, raw []byte, resp *pro
 		s.log.ErrorContext(ctx, "bridge: completing the login failed", "tx", rec.ID, "err", err)
 		return protocol.NewError(protocol.CodeUnavailable).WithRetry(true)
 	}
+}
+
+// reread reads the transaction again after the Completer found it or its
+// auth request changed; one that can no longer take an answer gives its
+// refusal (already_used once another answer landed).
+func (s *Service) reread(ctx context.Context, id string) (*record, []byte, *protocol.Error) {
+	rec, raw, perr := s.loadRaw(ctx, id)
+	if perr != nil {
+		return nil, nil, perr
+	}
+	if perr := rec.refusal(s.now()); perr != nil {
+		return nil, nil, perr
+	}
+	return rec, raw, nil
 }
 
 // check verifies the answer and builds the CardLogin.

@@ -313,7 +313,7 @@ func (s *Server) loadAuthRequest(ctx context.Context, id string) (*authRequest, 
 }
 
 // loadAuthRequestRaw is loadAuthRequest that also returns the record as
-// stored, for updateJSONFrom.
+// stored, for a compare-and-delete or -swap from it.
 func (s *Server) loadAuthRequestRaw(ctx context.Context, id string) (*authRequest, []byte, error) {
 	if id == "" || len(id) > 64 {
 		return nil, nil, ErrUnknownRequest

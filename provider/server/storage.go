@@ -79,21 +79,6 @@ func updateJSON[T any](ctx context.Context, b store.Backend, ns, key string, fn 
 	})
 }
 
-// updateJSONFrom is updateJSON for a caller that has just read old from
-// ns/key (store.UpdateFrom): on a Swapper backend it saves Update's read.
-func updateJSONFrom[T any](ctx context.Context, b store.Backend, ns, key string, old []byte, fn func(*T) error) error {
-	return store.UpdateFrom(ctx, b, ns, key, old, func(old []byte) ([]byte, error) {
-		v := new(T)
-		if err := json.Unmarshal(old, v); err != nil {
-			return nil, err
-		}
-		if err := fn(v); err != nil {
-			return nil, err
-		}
-		return json.Marshal(v)
-	})
-}
-
 // notFound reports a missing or expired record. A key the store refuses
 // as invalid (request input with a NUL, say) names no record either, and
 // must read as "unknown", not as a server fault.

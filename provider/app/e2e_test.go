@@ -298,3 +298,32 @@ func (e *env) introspect(t *testing.T, token string) bool {
 	}
 	return out.Active
 }
+
+// TestDevAutoTapThroughAuthorize: with the dev auto-tap, the login page
+// that /authorize answers with completes the card step itself, so the
+// browser goes straight on from /authorize to the client with a code (the
+// client needs no consent).
+func TestDevAutoTapThroughAuthorize(t *testing.T) {
+	no := false
+	p := apptest.Start(t, func(cfg *config.Config) {
+		cfg.Clients = append(cfg.Clients, config.Client{
+			ID: "rp", Name: "Test bank", Secret: rpSecret, RedirectURIs: []string{rpRedirect},
+			GrantTypes: []string{"authorization_code"}, RefreshRotation: &no, ConsentRequired: &no,
+		})
+	}, app.Options{DevAutoTap: true})
+	ctx := context.Background()
+	provider, err := oidc.NewProvider(ctx, p.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := oauth2.Config{ClientID: "rp", ClientSecret: rpSecret, Endpoint: provider.Endpoint(),
+		RedirectURL: rpRedirect, Scopes: []string{oidc.ScopeOpenID}}
+	state, verifier := randString(t), oauth2.GenerateVerifier()
+	back := redirectTo(t, browser(), conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(randString(t))))
+	if !strings.HasPrefix(back.String(), rpRedirect) || back.Query().Get("state") != state || back.Query().Get("code") == "" {
+		t.Fatalf("auto-tapped login ended at %s", back)
+	}
+	if _, err := conf.Exchange(ctx, back.Query().Get("code"), oauth2.VerifierOption(verifier)); err != nil {
+		t.Fatal(err)
+	}
+}

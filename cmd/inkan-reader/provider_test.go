@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"html"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -116,19 +115,8 @@ func (p *testProvider) beginLogin(scopes ...string) *rpLogin {
 		}
 		return nil
 	}}
-	// /authorize answers with the login page itself; its forms name the
-	// auth request.
-	resp, err := l.browser.Get(l.conf.AuthCodeURL(l.state, oauth2.S256ChallengeOption(l.verifier), oidc.Nonce(l.nonce)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := regexp.MustCompile(`<input type="hidden" name="id" value="([^"]+)">`).FindSubmatch(page)
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/authorize" || m == nil {
-		t.Fatalf("authorize: %s at %s, want the login page", resp.Status, resp.Request.URL.Path)
-	}
-	l.id = html.UnescapeString(string(m[1]))
+	var page []byte
+	l.id, page = apptest.OpenLogin(t, l.browser, l.conf.AuthCodeURL(l.state, oauth2.S256ChallengeOption(l.verifier), oidc.Nonce(l.nonce)))
 	l.AppLink = pageLink(t, page, "reader-link")
 	l.HTTPSLink = pageLink(t, page, "bridge-link")
 	if !strings.HasPrefix(l.AppLink, "inkan://tx?link=") || !strings.HasPrefix(l.HTTPSLink, p.issuer+"/bridge/v1/tx/") {

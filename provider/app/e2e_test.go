@@ -5,12 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"html"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -123,25 +120,12 @@ func (e *env) card() *vcard.Card {
 	return vcard.New(f)
 }
 
-// loginIDRE finds the auth request id in a login page's forms.
-var loginIDRE = regexp.MustCompile(`<input type="hidden" name="id" value="([^"]+)">`)
-
 // openLogin starts an authorization request whose login needs the card
-// and returns the login page's URL (/login?id=…). /authorize answers with
-// the page itself, at its own URL; the page's forms name the request.
+// and returns the login page's URL (/login?id=…).
 func openLogin(t *testing.T, c *http.Client, target string) *url.URL {
 	t.Helper()
-	resp, err := c.Get(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	m := loginIDRE.FindSubmatch(body)
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/authorize" || m == nil {
-		t.Fatalf("GET %s: %s at %s, want the login page", target, resp.Status, resp.Request.URL.Path)
-	}
-	return &url.URL{Path: "/login", RawQuery: url.Values{"id": {html.UnescapeString(string(m[1]))}}.Encode()}
+	id, _ := apptest.OpenLogin(t, c, target)
+	return &url.URL{Path: "/login", RawQuery: url.Values{"id": {id}}.Encode()}
 }
 
 // redirectTo follows one request and returns the Location it was sent to.

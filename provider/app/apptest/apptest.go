@@ -4,11 +4,14 @@ package apptest
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/inkan-id/inkan/provider/app"
@@ -60,4 +63,26 @@ func SetDataDir(c *config.Config, dir string) {
 	c.DataDir = dir
 	c.Store.Bolt.Path = filepath.Join(dir, "inkan.db")
 	c.MasterKeyFile = filepath.Join(dir, "master.key")
+}
+
+// loginIDRE finds the auth request id in a login page's forms.
+var loginIDRE = regexp.MustCompile(`<input type="hidden" name="id" value="([^"]+)">`)
+
+// OpenLogin starts an authorization request with c (a browser with
+// cookies) at authURL, one that needs a card login, and returns the auth
+// request id and the login page: /authorize answers with the page itself,
+// at its own URL, and the page's forms name the request.
+func OpenLogin(t testing.TB, c *http.Client, authURL string) (string, []byte) {
+	t.Helper()
+	resp, err := c.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	m := loginIDRE.FindSubmatch(page)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/authorize" || m == nil {
+		t.Fatalf("GET %s: %s at %s, want the login page", authURL, resp.Status, resp.Request.URL.Path)
+	}
+	return html.UnescapeString(string(m[1])), page
 }

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -24,22 +25,50 @@ func (b Base64URL) MarshalJSON() ([]byte, error) {
 // base64url string; callers wrap it with the field name.
 var errNotBase64URL = errors.New("not a base64url string without padding")
 
-// UnmarshalJSON decodes a base64url string.
+// UnmarshalJSON decodes a base64url string. A string without escapes (the
+// only form an agent sends) is decoded from between its quotes, without a
+// second JSON pass.
 func (b *Base64URL) UnmarshalJSON(data []byte) error {
-	var s string
 	// null would decode to an empty string; a missing value is an error.
-	if string(data) == "null" {
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
 		return errNotBase64URL
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return errNotBase64URL
+	s := data[1 : len(data)-1]
+	if bytes.IndexByte(s, '\\') >= 0 {
+		var u string
+		if err := json.Unmarshal(data, &u); err != nil {
+			return errNotBase64URL
+		}
+		s = []byte(u)
 	}
-	v, err := b64.DecodeString(s)
+	v, err := decodeStrict(s)
 	if err != nil {
-		return errNotBase64URL
+		return err
 	}
 	*b = v
 	return nil
+}
+
+// decodeStrict decodes base64url without padding. encoding/base64 skips
+// '\r' and '\n' even in strict mode; they are refused here, so that each
+// byte string has exactly one spelling.
+func decodeStrict(s []byte) ([]byte, error) {
+	for _, c := range s {
+		if !isBase64URL(c) {
+			return nil, errNotBase64URL
+		}
+	}
+	v := make([]byte, b64.DecodedLen(len(s)))
+	n, err := b64.Decode(v, s)
+	if err != nil {
+		return nil, errNotBase64URL
+	}
+	return v[:n], nil
+}
+
+// isBase64URL reports whether c is in the base64url alphabet.
+func isBase64URL(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 
 // EncodeBase64URL returns b as base64url without padding, the form of
@@ -47,4 +76,4 @@ func (b *Base64URL) UnmarshalJSON(data []byte) error {
 func EncodeBase64URL(b []byte) string { return b64.EncodeToString(b) }
 
 // DecodeBase64URL decodes base64url without padding, strictly.
-func DecodeBase64URL(s string) ([]byte, error) { return b64.DecodeString(s) }
+func DecodeBase64URL(s string) ([]byte, error) { return decodeStrict([]byte(s)) }

@@ -62,6 +62,11 @@ func TestDecodeResponseRejects(t *testing.T) {
 		{"empty value", obj(f("client_data", q("")), f("certificate", q(cert)), f("signature", q(sig))), "client_data"},
 		{"padded", obj(f("client_data", q(cd+"==")), f("certificate", q(cert)), f("signature", q(sig))), "client_data"},
 		{"std alphabet", obj(f("client_data", q("+/+/")), f("certificate", q(cert)), f("signature", q(sig))), "client_data"},
+		// encoding/base64 would skip these two; the protocol refuses them.
+		{"escaped newline", obj(f("client_data", q(`Y2\nQ`)), f("certificate", q(cert)), f("signature", q(sig))), "client_data"},
+		{"escaped CR", obj(f("client_data", q(`\rY2Q`)), f("certificate", q(cert)), f("signature", q(sig))), "client_data"},
+		{"escaped space", obj(f("client_data", q(`Y2\u0020Q`)), f("certificate", q(cert)), f("signature", q(sig))), "client_data"},
+		{"bad escape", obj(f("client_data", q(`Y2\xQ`)), f("certificate", q(cert)), f("signature", q(sig))), ""},
 		{"bad tail bits", obj(f("client_data", q("Y2R")), f("certificate", q(cert)), f("signature", q(sig))), "client_data"},
 		{"big client_data", obj(f("client_data", q(EncodeBase64URL(make([]byte, MaxClientDataSize+1)))), f("certificate", q(cert)), f("signature", q(sig))), "client_data"},
 		{"big signature", obj(f("client_data", q(cd)), f("certificate", q(cert)), f("signature", q(EncodeBase64URL(make([]byte, MaxSignatureSize+1))))), "signature"},
@@ -148,5 +153,22 @@ func TestErrors(t *testing.T) {
 	// A terse server's known code gets the standard texts.
 	if e := DecodeErrorBody([]byte(`{"code":"expired"}`), 410); e == nil || e.MessageJA == "" {
 		t.Errorf("terse: %+v", e)
+	}
+}
+
+// An escaped character of the alphabet is the same string to JSON, so it
+// decodes like the plain spelling; the plain spelling takes the fast path.
+func TestBase64URLEscapedAlphabet(t *testing.T) {
+	for _, in := range []string{`"Y2Q"`, `"Y2\u0051"`, `"\u00592Q"`} {
+		var b Base64URL
+		if err := b.UnmarshalJSON([]byte(in)); err != nil || string(b) != "cd" {
+			t.Errorf("%s: got %q, %v; want \"cd\"", in, b, err)
+		}
+	}
+	for _, in := range []string{``, `"`, `"Y2Q`, `Y2Q"`, `null`, `"Y2\"Q"`, "\"Y2\nQ\"", `"Y2Q="`} {
+		var b Base64URL
+		if err := b.UnmarshalJSON([]byte(in)); err == nil {
+			t.Errorf("%q: accepted as %q", in, b)
+		}
 	}
 }

@@ -2,8 +2,10 @@ package protocol
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +69,36 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 		if !bytes.Equal(back.ClientData, r.ClientData) || !bytes.Equal(back.Certificate, r.Certificate) || !bytes.Equal(back.Signature, r.Signature) {
 			t.Fatal("values changed")
+		}
+	})
+}
+
+// FuzzBase64URL holds UnmarshalJSON to its definition: a JSON string whose
+// every character is in the base64url alphabet and which decodes strictly,
+// however JSON spells it.
+func FuzzBase64URL(f *testing.F) {
+	for _, s := range []string{`"Y2Q"`, `"Y2\u0051"`, `"Y2\nQ"`, `"Y2Q="`, `null`, `"+/"`, `""`, `"Y2R"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got Base64URL
+		err := got.UnmarshalJSON(data)
+		var s string
+		want, werr := []byte(nil), json.Unmarshal(data, &s)
+		if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+			// The decoder hands over the value alone, never with space
+			// around it.
+			werr = errNotBase64URL
+		} else if werr == nil && !strings.ContainsFunc(s, func(r rune) bool { return r > 0x7f || !isBase64URL(byte(r)) }) {
+			want, werr = base64.RawURLEncoding.Strict().DecodeString(s)
+		} else if werr == nil {
+			werr = errNotBase64URL
+		}
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("%q: error %v, reference %v", data, err, werr)
+		}
+		if err == nil && !bytes.Equal(got, want) {
+			t.Fatalf("%q: %x, reference %x", data, got, want)
 		}
 	})
 }

@@ -36,10 +36,12 @@ const (
 	stepUserinfo              // GET /userinfo
 	stepTotal                 // the whole login
 	stepRefresh               // POST /token, refresh_token grant
+	stepHealthz               // GET /healthz (probe mode)
+	stepReadyz                // GET /readyz (probe mode)
 	numSteps
 )
 
-var stepNames = [numSteps]string{"authorize", "login page", "bridge", "  card (local)", "callback", "token", "userinfo", "login total", "refresh"}
+var stepNames = [numSteps]string{"authorize", "login page", "bridge", "  card (local)", "callback", "token", "userinfo", "login total", "refresh", "healthz", "readyz"}
 
 // maxBody caps what is read of any answer.
 const maxBody = 1 << 20

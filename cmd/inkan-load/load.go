@@ -24,6 +24,12 @@ const sampleEvery = 200 * time.Millisecond
 // runLoad prepares the cards, runs the load and measures it. Progress
 // goes to log.
 func runLoad(ctx context.Context, o *options, log io.Writer) (*Report, error) {
+	if probeMode(o.mode) {
+		tr := newTransport(o.concurrency)
+		defer tr.CloseIdleConnections()
+		rep := &Report{Mode: o.mode, Issuer: o.issuer, Concurrency: o.concurrency}
+		return rep, (&driver{opt: o, tr: tr}).runProbe(ctx, rep)
+	}
 	caDir := filepath.Join(o.dataDir, "testca")
 	ca, err := testca.Load(caDir)
 	if err != nil {
@@ -140,18 +146,30 @@ func (d *driver) runLogins(ctx context.Context, cards []*card, rep *Report) erro
 		return err
 	}
 	defer m.close()
+	all, elapsed := drive(ctx, o, o.concurrency, o.logins, func(w, i int, t *timings) error {
+		mine := cardsFor(cards, w, o.concurrency)
+		_, err := d.login(ctx, mine[i%len(mine)], t)
+		return err
+	})
+	rep.fill(all, elapsed)
+	return m.finish(rep, elapsed)
+}
+
+// drive runs op on workers goroutines until limit operations have started
+// or --duration has passed, and returns their results merged and the time
+// they took. op(w, i, t) is worker w's i-th operation; it fills t.
+func drive(ctx context.Context, o *options, workers, limit int, op func(w, i int, t *timings) error) (*recorder, time.Duration) {
 	deadline := time.Now().Add(o.duration)
 	var tickets atomic.Int64
-	recs := make([]*recorder, o.concurrency)
+	recs := make([]*recorder, workers)
 	var wg sync.WaitGroup
 	begin := time.Now()
-	for w := range o.concurrency {
+	for w := range workers {
 		recs[w] = newRecorder()
 		wg.Go(func() {
-			mine := cardsFor(cards, w, o.concurrency)
-			for i := 0; ctx.Err() == nil && time.Now().Before(deadline) && tickets.Add(1) <= int64(o.logins); i++ {
+			for i := 0; ctx.Err() == nil && time.Now().Before(deadline) && tickets.Add(1) <= int64(limit); i++ {
 				var t timings
-				_, err := d.login(ctx, mine[i%len(mine)], &t)
+				err := op(w, i, &t)
 				recs[w].add(&t, err)
 			}
 		})
@@ -162,8 +180,7 @@ func (d *driver) runLogins(ctx context.Context, cards []*card, rep *Report) erro
 	for _, r := range recs {
 		all.merge(r)
 	}
-	rep.fill(all, elapsed)
-	return m.finish(rep, elapsed)
+	return all, elapsed
 }
 
 // runRefresh logs every virtual user in once, then runs refresh_token
@@ -195,36 +212,24 @@ func (d *driver) runRefresh(ctx context.Context, cards []*card, rep *Report, log
 		return fmt.Errorf("no virtual user could log in: %v", sortedFailures(logins.failures))
 	}
 
+	var active []string // the refresh token of each user that logged in
+	for _, rt := range rts {
+		if rt != "" {
+			active = append(active, rt)
+		}
+	}
 	m, err := startMeter(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer m.close()
-	deadline := time.Now().Add(o.duration)
-	var tickets atomic.Int64
-	recs := make([]*recorder, o.concurrency)
-	begin := time.Now()
-	for w := range o.concurrency {
-		recs[w] = newRecorder()
-		if rts[w] == "" {
-			continue
+	all, elapsed := drive(ctx, o, len(active), o.grants, func(w, _ int, t *timings) error {
+		rt, err := d.refresh(ctx, active[w], t)
+		if err == nil {
+			active[w] = rt
 		}
-		wg.Go(func() {
-			rt := rts[w]
-			for ctx.Err() == nil && time.Now().Before(deadline) && tickets.Add(1) <= int64(o.grants) {
-				var t timings
-				var err error
-				rt, err = d.refresh(ctx, rt, &t)
-				recs[w].add(&t, err)
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(begin)
-	all := newRecorder()
-	for _, r := range recs {
-		all.merge(r)
-	}
+		return err
+	})
 	rep.fill(all, elapsed)
 	rep.Failed += logins.failed
 	return m.finish(rep, elapsed)

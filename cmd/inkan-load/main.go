@@ -9,6 +9,9 @@
 // goes) → token (client_secret_basic) → userinfo. The card's RSA signature is computed in this process, so the
 // provider's CPU per login, read from /proc, excludes it.
 //
+// The healthz and readyz modes send bare GET /healthz or /readyz instead:
+// what the provider spends on any request, and on one store round trip.
+//
 // Every request goes to a loopback address; the dialer refuses anything
 // else. Every loop stops by itself at --logins (or --grants) or --duration.
 // See docs/load.md.
@@ -108,6 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: inkan-load --issuer http://127.0.0.1:PORT --data DIR --client-id ID --client-secret S --redirect-uri URI [options]")
+		fmt.Fprintln(stderr, "       inkan-load --issuer http://127.0.0.1:PORT --mode healthz|readyz [options]")
 		fmt.Fprintln(stderr, "\nDrives complete card logins (or refresh grants) against a running dev provider on loopback.\n\noptions:")
 		fs.PrintDefaults()
 	}
@@ -119,11 +123,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.redirectURI, "redirect-uri", "", "its registered redirect URI; never contacted (required)")
 	fs.StringVar(&o.scope, "scope", "openid offline_access", "scopes to request")
 	fs.IntVar(&o.cards, "cards", 8, "virtual cards issued in memory before the run (each costs an RSA-2048 key generation)")
-	fs.IntVar(&o.logins, "logins", 1000, "login mode: stop after this many logins")
+	fs.IntVar(&o.logins, "logins", 1000, "login, healthz and readyz modes: stop after this many logins or requests")
 	fs.IntVar(&o.grants, "grants", 1_000_000, "refresh mode: stop after this many refresh grants")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "stop starting new operations after this long")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "virtual users working at once")
-	fs.StringVar(&o.mode, "mode", modeLogin, "login: complete logins; refresh: one login per virtual user, then refresh_token grants")
+	fs.StringVar(&o.mode, "mode", modeLogin, "login: complete logins; refresh: one login per virtual user, then refresh_token grants; healthz, readyz: GET that path (the provider's cost of a bare request, and of one more store round trip)")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "the provider's process id: its CPU time and RSS are read from /proc before, during and after the run")
 	fs.StringVar(&o.redisAddr, "redis", "", "the provider's Redis (host:port, loopback): INFO before and after gives commands per operation")
 	fs.StringVar(&o.ocspAddr, "ocsp", "", "serve OCSP for the issued cards on this loopback address; the provider's jpki.revocation.ocsp.url must point here (see docs/load.md)")
@@ -145,14 +149,16 @@ func (o *options) validate() error {
 	if err := checkIssuer(o.issuer); err != nil {
 		bad("--issuer: %v", err)
 	}
-	if o.dataDir == "" {
-		bad("--data: required (the provider's data_dir, holding testca/)")
-	}
-	if o.clientID == "" || o.clientSecret == "" {
-		bad("--client-id and --client-secret: required")
-	}
-	if u, err := url.Parse(o.redirectURI); o.redirectURI == "" || err != nil || !u.IsAbs() || u.Fragment != "" {
-		bad("--redirect-uri: an absolute URL without fragment is required")
+	if !probeMode(o.mode) {
+		if o.dataDir == "" {
+			bad("--data: required (the provider's data_dir, holding testca/)")
+		}
+		if o.clientID == "" || o.clientSecret == "" {
+			bad("--client-id and --client-secret: required")
+		}
+		if u, err := url.Parse(o.redirectURI); o.redirectURI == "" || err != nil || !u.IsAbs() || u.Fragment != "" {
+			bad("--redirect-uri: an absolute URL without fragment is required")
+		}
 	}
 	if !hasScope(o.scope, "openid") {
 		bad("--scope: must include openid")
@@ -176,13 +182,13 @@ func (o *options) validate() error {
 		bad("--timeout: more than 0, at most %s", maxTimeout)
 	}
 	switch o.mode {
-	case modeLogin:
+	case modeLogin, modeHealthz, modeReadyz:
 	case modeRefresh:
 		if !hasScope(o.scope, "offline_access") {
 			bad("--mode refresh: --scope must include offline_access")
 		}
 	default:
-		bad("--mode: login or refresh, not %q", o.mode)
+		bad("--mode: login, refresh, healthz or readyz, not %q", o.mode)
 	}
 	if o.serverPID < 0 {
 		bad("--server-pid: a process id")

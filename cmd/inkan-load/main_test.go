@@ -166,6 +166,30 @@ func TestLoad(t *testing.T) {
 			if backend == "redis" && (rep.Redis == nil || rep.Redis.ReadsPerOp < 1) {
 				t.Errorf("refresh: redis figures %+v", rep.Redis)
 			}
+
+			// The probes: a bare request, and one with a store round trip.
+			// Only the issuer is needed.
+			const probes = 100
+			for _, mode := range []string{"healthz", "readyz"} {
+				rep, code = runJSON(t, append([]string{"--issuer", p.issuer, "--mode", mode, "--concurrency", "1", "--logins", strconv.Itoa(probes),
+					"--server-pid", strconv.Itoa(os.Getpid()), "--json", "--duration", "1m", "--timeout", "20s"}, extra...))
+				if code != 0 || rep.Succeeded != probes || rep.Failed != 0 || stepCount(rep, mode) != probes || rep.Server == nil {
+					t.Fatalf("%s: exit %d, report %+v", mode, code, rep)
+				}
+				if backend != "redis" {
+					continue
+				}
+				// Exactly one round trip for readyz and none for healthz;
+				// the margin is for a new connection's set-up and for the
+				// provider's own background reads during the run.
+				lo, hi := 0.0, 0.5
+				if mode == "readyz" {
+					lo, hi = 1, 1.5
+				}
+				if r := rep.Redis; r == nil || r.ReadsPerOp < lo || r.ReadsPerOp >= hi {
+					t.Errorf("%s: redis figures %+v, want [%v, %v) reads per request", mode, r, lo, hi)
+				}
+			}
 		})
 	}
 }

@@ -128,6 +128,9 @@ func (r *Report) unit() string {
 	if r.Mode == modeRefresh {
 		return "grant"
 	}
+	if probeMode(r.Mode) {
+		return "request"
+	}
 	return "login"
 }
 

@@ -146,9 +146,12 @@ func (d *driver) runLogins(ctx context.Context, cards []*card, rep *Report) erro
 		return err
 	}
 	defer m.close()
+	mine := make([][]*card, o.concurrency)
+	for w := range mine {
+		mine[w] = cardsFor(cards, w, o.concurrency)
+	}
 	all, elapsed := drive(ctx, o, o.concurrency, o.logins, func(w, i int, t *timings) error {
-		mine := cardsFor(cards, w, o.concurrency)
-		_, err := d.login(ctx, mine[i%len(mine)], t)
+		_, err := d.login(ctx, mine[w][i%len(mine[w])], t)
 		return err
 	})
 	rep.fill(all, elapsed)

@@ -136,7 +136,11 @@ func (r *Report) unit() string {
 
 func (r *Report) writeTable(w io.Writer) error {
 	u := r.unit()
-	fmt.Fprintf(w, "inkan-load: %s mode against %s, %d virtual users, %d cards\n", r.Mode, r.Issuer, r.Concurrency, r.Cards)
+	cards := ""
+	if r.Cards > 0 {
+		cards = fmt.Sprintf(", %d cards", r.Cards)
+	}
+	fmt.Fprintf(w, "inkan-load: %s mode against %s, %d virtual users%s\n", r.Mode, r.Issuer, r.Concurrency, cards)
 	if r.Setup != nil {
 		fmt.Fprintf(w, "setup logins: %d ok, %d failed\n", r.Setup.Succeeded, r.Setup.Failed)
 	}
@@ -160,7 +164,11 @@ func (r *Report) writeTable(w io.Writer) error {
 		fmt.Fprintf(w, "redis commands per %s: %s\n", u, strings.Join(parts, ", "))
 	}
 	if l := r.Load; l != nil {
-		fmt.Fprintf(w, "this process: CPU %.2f s = %.3f ms per %s (%.2f cores), card signing included\n", l.CPUSeconds, l.CPUMsPerOp, u, l.Cores)
+		signing := ", card signing included"
+		if r.Cards == 0 {
+			signing = ""
+		}
+		fmt.Fprintf(w, "this process: CPU %.2f s = %.3f ms per %s (%.2f cores)%s\n", l.CPUSeconds, l.CPUMsPerOp, u, l.Cores, signing)
 	}
 	if m := r.Machine; m != nil {
 		fmt.Fprintf(w, "machine: %.2f of %d cores busy during the run (all processes)\n", m.BusyCores, m.CPUs)

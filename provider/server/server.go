@@ -293,6 +293,7 @@ func (s *Server) Handler() http.Handler {
 	extra := chi.NewRouter()
 	extra.HandleFunc(s.fullPath(pathReady), s.readyHandler)
 	extra.HandleFunc(s.fullPath(pathLoggedOut), s.loggedOutHandler)
+	extra.HandleFunc(s.fullPath(pathLogoutConfirm), s.logoutConfirmHandler)
 	extra.HandleFunc(pathOAuthMeta+s.basePath, s.metadataHandler)
 	for _, m := range s.mounts {
 		extra.Mount(s.fullPath(m.pattern), m.h)

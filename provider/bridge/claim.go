@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -74,16 +75,25 @@ func (s *Service) authorizeAgent(r *http.Request, id string, fetch bool) (*recor
 
 // claim makes the agent with token the owner of transaction id, by
 // compare-and-swap: of two agents fetching at once, one wins and the
-// other is refused. It returns the record as claimed. raw is the record
-// as the caller just read it: the swap starts from it and reads the
-// record again only if it changed since (store.UpdateFrom).
-func (s *Service) claim(ctx context.Context, id, token string, raw []byte) (*record, *protocol.Error) {
+// other is refused. It returns the record as claimed. read and raw are
+// the record as the caller just read it, decoded and stored: the swap
+// starts from them and reads the record again only if it changed since
+// (store.UpdateFrom).
+func (s *Service) claim(ctx context.Context, id, token string, read *record, raw []byte) (*record, *protocol.Error) {
 	now := s.now()
 	var rec *record
 	err := store.UpdateFrom(ctx, s.backend, Namespace, id, raw, func(old []byte) ([]byte, error) {
-		r, err := decodeRecord(old)
-		if err != nil {
-			return nil, err
+		var r *record
+		if bytes.Equal(old, raw) {
+			// The caller's record, not decoded twice. A copy: the swap
+			// may still fail, and only fields are set below.
+			cp := *read
+			r = &cp
+		} else {
+			var err error
+			if r, err = decodeRecord(old); err != nil {
+				return nil, err
+			}
 		}
 		rec = r
 		if r.AgentHash != nil {

@@ -155,7 +155,7 @@ func (s *Service) serveFetch(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	if rec.AgentHash == nil {
-		if rec, perr = s.claim(r.Context(), id, token, raw); perr != nil {
+		if rec, perr = s.claim(r.Context(), id, token, rec, raw); perr != nil {
 			writeError(w, perr)
 			return
 		}

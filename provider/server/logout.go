@@ -50,6 +50,13 @@ func (s *Server) EndSession(ctx context.Context, r *op.Request[oidc.EndSessionRe
 			clientID = hint.Audience[0]
 		}
 	}
+	// proven is the client the request is known to come from: the
+	// audience of a valid hint, or the client a registered
+	// post_logout_redirect_uri belongs to. Only it is named to the user.
+	proven := ""
+	if hint != nil {
+		proven = clientID
+	}
 	target := s.endpoint(pathLoggedOut)
 	if d.PostLogoutRedirectURI != "" {
 		if clientID == "" {
@@ -75,10 +82,12 @@ func (s *Server) EndSession(ctx context.Context, r *op.Request[oidc.EndSessionRe
 			u.RawQuery = q.Encode()
 		}
 		target = u.String()
+		proven = clientID
 	}
 
 	key := ""
-	if cookie := s.cookieValue(r.Header); cookie != "" {
+	cookie := s.cookieValue(r.Header)
+	if cookie != "" {
 		key = hashKey(cookie)
 		ask, err := s.mustAsk(ctx, hint, key)
 		if err != nil {
@@ -86,7 +95,7 @@ func (s *Server) EndSession(ctx context.Context, r *op.Request[oidc.EndSessionRe
 		}
 		if ask {
 			s.log.InfoContext(ctx, "logout needs the user's confirmation", "client_id", clientID, "hint", hint != nil)
-			return op.NewRedirect(s.confirmURL(pendingLogout{Target: target, Session: key, ClientID: clientID,
+			return op.NewRedirect(s.confirmURL(pendingLogout{Target: target, Session: key, ClientID: proven,
 				Expires: s.now().Add(logoutConfirmTTL).Unix()})), nil
 		}
 	} else if hint != nil && hint.SID != "" && len(hint.SID) <= 64 {
@@ -103,7 +112,12 @@ func (s *Server) EndSession(ctx context.Context, r *op.Request[oidc.EndSessionRe
 	}
 	s.log.InfoContext(ctx, "logout", "client_id", clientID, "session_found", key != "")
 	red := op.NewRedirect(target)
-	red.Header.Add("Set-Cookie", s.sessionCookie("", -1).String())
+	if cookie != "" {
+		// Only a browser that sent its cookie loses it: a cross-site POST
+		// comes without the SameSite=Lax cookie, and must not be able to
+		// clear it unasked.
+		red.Header.Add("Set-Cookie", s.sessionCookie("", -1).String())
+	}
 	return red, nil
 }
 
@@ -132,7 +146,9 @@ type pendingLogout struct {
 	// post_logout_redirect_uri (with state) or the logged-out page.
 	Target string `json:"t"`
 	// Session is the hashKey of the browser's session cookie.
-	Session  string `json:"s"`
+	Session string `json:"s"`
+	// ClientID is the client that asked, when the request proved it (a
+	// hint, or its registered post_logout_redirect_uri); the page names it.
 	ClientID string `json:"c,omitempty"`
 	// Expires is in Unix seconds.
 	Expires int64 `json:"e"`

@@ -5,9 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inkan-id/inkan/provider/store/bolt"
 )
 
 // loggedIn returns a browser with a session at the provider and the ID
@@ -85,6 +88,12 @@ func TestLogoutWithoutHintAsks(t *testing.T) {
 	if st != http.StatusOK || !strings.Contains(body, `id="confirm-logout"`) || !strings.Contains(body, `name="c" value="`+to.Query().Get("c")+`"`) {
 		t.Fatalf("confirmation page: %d\n%s", st, body)
 	}
+	if !strings.Contains(body, "Web Bank") {
+		t.Error("the page does not name the client its registered redirect URI proved")
+	}
+	if !signedIn(b) {
+		t.Fatal("showing the page ended the session")
+	}
 	resp := b.confirm(to.Query().Get("c"))
 	if l := location(resp); resp.StatusCode != http.StatusSeeOther || l.String() != "https://rp.example/bye?state=s1" {
 		t.Fatalf("confirmed logout: %d to %v", resp.StatusCode, l)
@@ -92,7 +101,8 @@ func TestLogoutWithoutHintAsks(t *testing.T) {
 	if signedIn(b) {
 		t.Fatal("the session survived the confirmed logout")
 	}
-	// The answer is spent: the cookie is gone with the session.
+	// The browser's cookie went with the session, and the value opens
+	// only for that cookie.
 	if resp := b.confirm(to.Query().Get("c")); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("second answer: %d, want 400", resp.StatusCode)
 	}
@@ -155,9 +165,14 @@ func TestLogoutConfirmRefusals(t *testing.T) {
 	if resp := e.browser().confirm(c); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("an answer without a cookie: %d, want 400", resp.StatusCode)
 	}
-	flipped := []byte(c)
-	flipped[len(flipped)/2] ^= 'A' ^ 'B' // always another byte
-	if resp := b.confirm(string(flipped)); resp.StatusCode != http.StatusBadRequest {
+	// One bit of the ciphertext, so that GCM's check refuses it, not the
+	// base64 decoding.
+	raw, err := b64.DecodeString(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/2] ^= 1
+	if resp := b.confirm(b64.EncodeToString(raw)); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("a tampered answer: %d, want 400", resp.StatusCode)
 	}
 	e.clock.Advance(logoutConfirmTTL)
@@ -170,6 +185,73 @@ func TestLogoutConfirmRefusals(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodDelete, e.issuer+pathLogoutConfirm, nil)
 	if resp, err := b.c.Do(req); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("DELETE: %v %v", resp, err)
+	}
+}
+
+// The page forbids framing and caching, and names no client the request
+// did not prove.
+func TestLogoutPageHeadersAndClient(t *testing.T) {
+	e := newEnv(t)
+	b, _ := loggedIn(t, e)
+	to := startLogout(t, e, b, url.Values{"client_id": {"consent"}})
+	resp, err := b.c.Get(to.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	h := resp.Header
+	if resp.StatusCode != http.StatusOK || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+		h.Get("X-Frame-Options") != "DENY" || h.Get("Cache-Control") != "no-store" || h.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("status %d, headers %v", resp.StatusCode, h)
+	}
+	if strings.Contains(string(body), "Consent Bank") {
+		t.Error("the page names a client_id that nothing proved")
+	}
+}
+
+// A cross-site POST to end_session carries no SameSite=Lax cookie: it
+// must not clear the cookie either.
+func TestLogoutWithoutCookieLeavesCookie(t *testing.T) {
+	e := newEnv(t)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(e.issuer+pathEndSession, url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if sc := resp.Header.Values("Set-Cookie"); len(sc) != 0 {
+		t.Errorf("a request without the cookie cleared it: %v", sc)
+	}
+}
+
+// A store outage while the user confirms: 503, nothing changes, and the
+// same answer works once the store is back.
+func TestLogoutConfirmOutage(t *testing.T) {
+	clk := newClock()
+	bb, err := bolt.Open(filepath.Join(t.TempDir(), "inkan.db"), &bolt.Options{Now: clk.Now, SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bb.Close() })
+	f := &flaky{Backend: bb}
+	e := newEnvOn(t, clk, f)
+	b, _ := loggedIn(t, e)
+	c := startLogout(t, e, b, url.Values{}).Query().Get("c")
+	f.down.Store(true)
+	resp := b.confirm(c)
+	if resp.StatusCode != http.StatusServiceUnavailable || len(resp.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("during the outage: %d, Set-Cookie %v", resp.StatusCode, resp.Header.Values("Set-Cookie"))
+	}
+	f.down.Store(false)
+	if !signedIn(b) {
+		t.Fatal("the failed answer ended the session")
+	}
+	if resp := b.confirm(c); resp.StatusCode != http.StatusSeeOther || signedIn(b) {
+		t.Fatalf("after the outage: %d", resp.StatusCode)
 	}
 }
 

@@ -34,7 +34,6 @@ type world struct {
 	reader    string // binary
 	caDir     string
 	card      string // card file for most tests
-	lockCard  string // card file for the lockout test
 	releaseVP func()
 
 	mu      sync.Mutex
@@ -77,12 +76,11 @@ func build() (*world, error) {
 		return nil, err
 	}
 	w := &world{
-		dir:      dir,
-		inkan:    filepath.Join(dir, "inkan"),
-		reader:   filepath.Join(dir, "inkan-reader"),
-		caDir:    filepath.Join(dir, "ca"),
-		card:     filepath.Join(dir, "card.json"),
-		lockCard: filepath.Join(dir, "lock.json"),
+		dir:    dir,
+		inkan:  filepath.Join(dir, "inkan"),
+		reader: filepath.Join(dir, "inkan-reader"),
+		caDir:  filepath.Join(dir, "ca"),
+		card:   filepath.Join(dir, "card.json"),
 	}
 	for bin, pkg := range map[string]string{
 		w.inkan:  "github.com/inkan-id/inkan/cmd/inkan",
@@ -92,18 +90,24 @@ func build() (*world, error) {
 			return w, fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 		}
 	}
-	for _, card := range []string{w.card, w.lockCard} {
-		out, err := exec.Command(w.inkan, "vcard", "new", "-o", card, "--ca", w.caDir,
-			"--auth-pin", e2ePIN, "--sign-password", e2ePassword).CombinedOutput()
-		if err != nil {
-			return w, fmt.Errorf("inkan vcard new: %v\n%s", err, out)
-		}
+	if err := w.newCard(w.card); err != nil {
+		return w, err
 	}
 	// Other test binaries (cardauth/pcsc) plug cards into the same reader.
 	if w.releaseVP, err = pcsctest.AcquireVPCD(); err != nil {
 		return w, err
 	}
 	return w, nil
+}
+
+// newCard issues a card into file from the world's CA.
+func (w *world) newCard(file string) error {
+	out, err := exec.Command(w.inkan, "vcard", "new", "-o", file, "--ca", w.caDir,
+		"--auth-pin", e2ePIN, "--sign-password", e2ePassword).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("inkan vcard new: %v\n%s", err, out)
+	}
+	return nil
 }
 
 // use makes the reader hold the card in file, restarting the server if

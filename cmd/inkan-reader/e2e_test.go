@@ -94,13 +94,19 @@ func TestE2EWrongPIN(t *testing.T) {
 
 func TestE2ELockout(t *testing.T) {
 	w := setup(t)
-	w.use(t, w.lockCard)
+	// A card of its own: the test blocks it, and a second run (-count)
+	// needs one that is not blocked yet.
+	lockCard := filepath.Join(t.TempDir(), "lock.json")
+	if err := w.newCard(lockCard); err != nil {
+		t.Fatal(err)
+	}
+	w.use(t, lockCard)
 	sign := func(pin string, extra ...string) (int, string) {
 		args := append([]string{"sign", "--auth", "--pin-stdin", "--reader", pcsctest.Reader, "--data", "x"}, extra...)
 		code, _, errs := w.run(t, pin+"\n", args...)
 		return code, errs
 	}
-	tries := func() int { return readCard(t, w.lockCard).Auth.TriesLeft }
+	tries := func() int { return readCard(t, lockCard).Auth.TriesLeft }
 	if code, errs := sign("0000"); code != exitWrongPIN || !strings.Contains(errs, "2 tries left") {
 		t.Fatalf("wrong PIN 1: exit %d %s", code, errs)
 	}

@@ -237,25 +237,30 @@ func (s *Server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		amr: rec.AMR, acr: rec.ACR, sid: rec.SID, family: rec.Family,
 	}
 
-	next := tok
-	if c.rotation {
-		next, err = s.rotate(ctx, key, &rec)
-		if err != nil {
-			return nil, err
-		}
-	}
+	// Everything that can fail is done before the old token is rotated
+	// away: a client that gets an error keeps a token that works, instead
+	// of one whose next use, after the grace period, reads as theft.
 	pa, err := s.newAccess(ctx, g)
 	if err != nil {
 		return nil, s.internal(ctx, "access token", err)
 	}
-	if err := s.storeAccess(ctx, pa); err != nil {
-		return nil, s.internal(ctx, "access token store", err)
-	}
 	var idt string
 	if slices.Contains(scopes, oidc.ScopeOpenID) {
 		if idt, err = s.idToken(ctx, g, pa.token); err != nil {
-			_ = s.backend.Delete(context.WithoutCancel(ctx), nsAccess, pa.key)
 			return nil, s.internal(ctx, "id token", err)
+		}
+	}
+	if err := s.storeAccess(ctx, pa); err != nil {
+		return nil, s.internal(ctx, "access token store", err)
+	}
+	next := tok
+	// A token rotated away stays rotated even if the client no longer
+	// rotates: rotate gives the successor within the grace period and
+	// treats a later use as reuse.
+	if c.rotation || rec.RotatedAt != 0 {
+		if next, err = s.rotate(ctx, key, &rec); err != nil {
+			_ = s.backend.Delete(context.WithoutCancel(ctx), nsAccess, pa.key)
+			return nil, err
 		}
 	}
 	return s.tokenResponse(pa, next, idt, scopes), nil

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"sync"
@@ -165,4 +166,65 @@ func (e *env) introspectAs(tok, client, secret string) map[string]any {
 	e.t.Helper()
 	_, body, _ := e.postForm(pathIntrospect, url.Values{"token": {tok}}, client, secret)
 	return body
+}
+
+// RFC 7009 §2.1: the hint only orders the search. A refresh token sent
+// with token_type_hint=access_token is still found and revoked, and an
+// access token with the refresh_token hint too.
+func TestRevokeWithWrongHint(t *testing.T) {
+	e := newEnv(t)
+	tokens := e.tokens("web", "web-secret")
+	if st, body, _ := e.postForm(pathRevoke, url.Values{"token": {tokens["refresh_token"].(string)}, "token_type_hint": {"access_token"}}, "web", "web-secret"); st != http.StatusOK {
+		t.Fatalf("revoke: %d %v", st, body)
+	}
+	if st, body := e.refresh(tokens["refresh_token"].(string), "web", "web-secret"); st != http.StatusBadRequest {
+		t.Errorf("refresh token revoked under the access_token hint still works: %d %v", st, body)
+	}
+
+	tokens = e.tokens("web", "web-secret")
+	if st, body, _ := e.postForm(pathRevoke, url.Values{"token": {tokens["access_token"].(string)}, "token_type_hint": {"refresh_token"}}, "web", "web-secret"); st != http.StatusOK {
+		t.Fatalf("revoke: %d %v", st, body)
+	}
+	if in := e.introspect(tokens["access_token"].(string)); in["active"] != false {
+		t.Errorf("access token revoked under the refresh_token hint is active: %v", in)
+	}
+	if st, body := e.refresh(tokens["refresh_token"].(string), "web", "web-secret"); st != http.StatusOK {
+		t.Errorf("revoking the access token also ended its refresh token: %d %v", st, body)
+	}
+}
+
+// A token rotated away stays rotated if the client stops rotating: within
+// the grace period it gives the successor, later its use is reuse.
+func TestRotatedTokenAfterRotationOff(t *testing.T) {
+	e := newEnv(t)
+	rt := e.tokens("web", "web-secret")["refresh_token"].(string)
+	// As if "web" had rotated this token a moment ago, before an operator
+	// turned rotation off for it.
+	successor := familyToken(familyOf(rt))
+	var rec refreshRecord
+	if err := getJSON(context.Background(), e.backend, nsRefresh, hashKey(rt), &rec); err != nil {
+		t.Fatal(err)
+	}
+	succ := rec
+	if err := e.srv.storeRefresh(context.Background(), successor, &succ); err != nil {
+		t.Fatal(err)
+	}
+	err := updateJSON(context.Background(), e.backend, nsRefresh, hashKey(rt), func(r *refreshRecord) error {
+		r.RotatedAt = e.clock.Now().UnixNano()
+		r.Successor = e.srv.secretSeal.seal([]byte(successor), "successor "+hashKey(rt))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, body := e.refresh(rt, "web", "web-secret"); st != http.StatusOK || body["refresh_token"] != successor {
+		t.Fatalf("within the grace period: %d %v", st, body)
+	}
+	e.clock.Advance(time.Minute)
+	if st, body := e.refresh(rt, "web", "web-secret"); st != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Fatalf("after the grace period: %d %v", st, body)
+	}
+	if st, body := e.refresh(successor, "web", "web-secret"); st != http.StatusBadRequest {
+		t.Errorf("the reuse did not revoke the family: %d %v", st, body)
+	}
 }

@@ -266,9 +266,13 @@ func (s *Server) undoIssue(ctx context.Context, pa *pendingAccess, family string
 // codeReused answers a code that is not (or no longer) redeemable. If it
 // was redeemed before, the tokens that redemption issued are revoked: the
 // code has leaked or is being replayed.
+//
+// The record of the redemption is deleted only after the revocation has
+// gone through: a store failure half-way leaves it for the next replay
+// to finish (revoking twice is harmless).
 func (s *Server) codeReused(ctx context.Context, key string, c *rpClient) error {
 	var used usedCode
-	err := takeJSON(ctx, s.backend, nsCodeUsed, key, &used)
+	err := getJSON(ctx, s.backend, nsCodeUsed, key, &used)
 	if notFound(err) {
 		return invalidGrant(errors.New("unknown or expired code"))
 	}
@@ -277,13 +281,16 @@ func (s *Server) codeReused(ctx context.Context, key string, c *rpClient) error 
 	}
 	s.log.WarnContext(ctx, "authorization code reused; revoking its tokens",
 		"client_id", c.GetID(), "code_client_id", used.ClientID)
-	if err := s.backend.Delete(ctx, nsAccess, used.AccessKey); err != nil {
-		return s.internal(ctx, "code reuse revoke", err)
-	}
 	if used.Family != "" {
 		if err := s.revokeFamily(ctx, used.Family); err != nil {
 			return s.internal(ctx, "code reuse revoke", err)
 		}
+	}
+	if err := s.backend.Delete(ctx, nsAccess, used.AccessKey); err != nil {
+		return s.internal(ctx, "code reuse revoke", err)
+	}
+	if err := s.backend.Delete(ctx, nsCodeUsed, key); err != nil {
+		return s.internal(ctx, "code reuse revoke", err)
 	}
 	return invalidGrant(errors.New("code already used"))
 }

@@ -20,6 +20,9 @@ import (
 type flaky struct {
 	store.Backend
 	down atomic.Bool
+	// failNS, when set, makes only the writes (Put, Delete) to that
+	// namespace fail: an outage that begins half-way through a request.
+	failNS atomic.Value
 }
 
 func (f *flaky) err() error {
@@ -29,8 +32,29 @@ func (f *flaky) err() error {
 	return nil
 }
 
+// writeErr is err, or an outage of writes to ns (failNS).
+func (f *flaky) writeErr(ns string) error {
+	if v, _ := f.failNS.Load().(string); v != "" && v == ns {
+		return fmt.Errorf("test outage of %s writes: %w", ns, store.ErrUnavailable)
+	}
+	return f.err()
+}
+
+// newFlakyEnv starts a provider on a bolt store behind a flaky.
+func newFlakyEnv(t *testing.T) (*env, *flaky) {
+	t.Helper()
+	clk := newClock()
+	b, err := bolt.Open(filepath.Join(t.TempDir(), "inkan.db"), &bolt.Options{Now: clk.Now, SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	f := &flaky{Backend: b}
+	return newEnvOn(t, clk, f), f
+}
+
 func (f *flaky) Put(ctx context.Context, ns, key string, val []byte, ttl time.Duration) error {
-	if err := f.err(); err != nil {
+	if err := f.writeErr(ns); err != nil {
 		return err
 	}
 	return f.Backend.Put(ctx, ns, key, val, ttl)
@@ -60,7 +84,7 @@ func (f *flaky) Update(ctx context.Context, ns, key string, fn func([]byte) ([]b
 	return f.Backend.Update(ctx, ns, key, fn)
 }
 func (f *flaky) Delete(ctx context.Context, ns, key string) error {
-	if err := f.err(); err != nil {
+	if err := f.writeErr(ns); err != nil {
 		return err
 	}
 	return f.Backend.Delete(ctx, ns, key)
@@ -91,14 +115,7 @@ func (f *flaky) Ping(ctx context.Context) error {
 }
 
 func TestStoreUnavailable(t *testing.T) {
-	clk := newClock()
-	b, err := bolt.Open(filepath.Join(t.TempDir(), "inkan.db"), &bolt.Options{Now: clk.Now, SweepInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	f := &flaky{Backend: b}
-	e := newEnvOn(t, clk, f)
+	e, f := newFlakyEnv(t)
 
 	// State made while the store is up.
 	br := e.browser()
@@ -176,5 +193,50 @@ func TestStoreUnavailable(t *testing.T) {
 	}
 	if resp := do("GET", pathReady, "", nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("readyz after the outage: %d", resp.StatusCode)
+	}
+}
+
+// A rotating refresh that fails after its checks (the access token cannot
+// be stored) leaves the old token as it was: a retry after the grace
+// period is not taken for theft.
+func TestRefreshFailureKeepsToken(t *testing.T) {
+	e, f := newFlakyEnv(t)
+	rt := e.tokens("rot", "rot-secret")["refresh_token"].(string)
+	f.failNS.Store(nsAccess)
+	if st, body := e.refresh(rt, "rot", "rot-secret"); st != http.StatusServiceUnavailable {
+		t.Fatalf("during the outage: %d %v", st, body)
+	}
+	f.failNS.Store("")
+	e.clock.Advance(time.Minute) // well past the grace period
+	if st, body := e.refresh(rt, "rot", "rot-secret"); st != http.StatusOK || body["refresh_token"] == rt {
+		t.Fatalf("after the outage: %d %v", st, body)
+	}
+}
+
+// A replayed code whose revocation fails half-way is revoked by the next
+// replay: the record of the redemption outlives the failure.
+func TestCodeReuseRevocationSurvivesOutage(t *testing.T) {
+	e, f := newFlakyEnv(t)
+	p := newPKCE()
+	v := authParams("web", rpRedirect, p)
+	v.Set("scope", "openid offline_access")
+	code, _ := e.browser().login(v, e.card())
+	st, tokens := e.exchange(code, rpRedirect, p.verifier)
+	if st != http.StatusOK {
+		t.Fatalf("exchange: %d %v", st, tokens)
+	}
+	f.failNS.Store(nsAccess)
+	if st, body := e.exchange(code, rpRedirect, p.verifier); st != http.StatusServiceUnavailable {
+		t.Fatalf("replay during the outage: %d %v", st, body)
+	}
+	f.failNS.Store("")
+	if st, body := e.exchange(code, rpRedirect, p.verifier); st != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Fatalf("replay after the outage: %d %v", st, body)
+	}
+	if st, body := e.refresh(tokens["refresh_token"].(string), "web", "web-secret"); st != http.StatusBadRequest {
+		t.Errorf("the replayed code's refresh token still works: %d %v", st, body)
+	}
+	if in := e.introspect(tokens["access_token"].(string)); in["active"] != false {
+		t.Errorf("the replayed code's access token is still active: %v", in)
 	}
 }

@@ -45,6 +45,9 @@ func (c *coreStub) LoginInfo(_ context.Context, id string) (*server.LoginInfo, e
 
 func (c *coreStub) Consent(context.Context, string, bool) (string, error) { return "", nil }
 
+// SameBrowser: the stub's requests belong to every browser.
+func (c *coreStub) SameBrowser(*server.LoginInfo, http.Header) bool { return true }
+
 func (c *coreStub) CompleteCardLogin(ctx context.Context, binding string, _ bridge.CardLogin, also ...store.Op) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -19,6 +20,10 @@ type Server interface {
 	// LoginInfo describes a pending auth request; unknown or expired ids
 	// give an error wrapping bridge.ErrBindingGone (server.ErrUnknownRequest).
 	LoginInfo(ctx context.Context, authReqID string) (*server.LoginInfo, error)
+	// SameBrowser reports whether a request with header h comes from the
+	// browser that started the auth request; the pages show nothing of
+	// it to another.
+	SameBrowser(info *server.LoginInfo, h http.Header) bool
 	// Consent records the user's answer and returns where to send the
 	// browser.
 	Consent(ctx context.Context, authReqID string, granted bool) (string, error)

@@ -30,6 +30,7 @@ type fakeServer struct {
 	consents   []consentCall
 	consentURL string
 	consentErr error
+	foreign    map[string]bool // ids of requests another browser started
 }
 
 type consentCall struct {
@@ -51,6 +52,13 @@ func (f *fakeServer) LoginInfo(_ context.Context, id string) (*server.LoginInfo,
 	}
 	c := *info
 	return &c, nil
+}
+
+// SameBrowser: a request is another browser's when its id is in foreign.
+func (f *fakeServer) SameBrowser(info *server.LoginInfo, _ http.Header) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.foreign[info.ID]
 }
 
 func (f *fakeServer) Consent(_ context.Context, id string, granted bool) (string, error) {

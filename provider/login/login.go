@@ -130,7 +130,7 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // loadInfo validates the id and loads its auth request; an expired one is
-// 410 Gone.
+// 410 Gone, and one another browser started is 403.
 func (h *Handler) loadInfo(r *http.Request, id string) (*server.LoginInfo, error) {
 	if !validID(id) {
 		return nil, &pageError{Status: http.StatusBadRequest, Key: "err.unknown"}
@@ -138,6 +138,9 @@ func (h *Handler) loadInfo(r *http.Request, id string) (*server.LoginInfo, error
 	info, err := h.srv.LoginInfo(r.Context(), id)
 	if err != nil {
 		return nil, infoError(err)
+	}
+	if !h.srv.SameBrowser(info, r.Header) {
+		return nil, &pageError{Status: http.StatusForbidden, Key: "err.otherbrowser"}
 	}
 	if !info.ExpiresAt.IsZero() && !h.now().Before(info.ExpiresAt) {
 		return nil, &pageError{Status: http.StatusGone, Key: "err.expired"}

@@ -342,3 +342,24 @@ func TestLoginUsesRequestTransaction(t *testing.T) {
 		t.Fatalf("stale: %d created, tx %s", len(e.bridge.creates), p.form.Get("tx"))
 	}
 }
+
+// Every page of a request refuses a browser other than the one that
+// started it, and shows nothing of it: no link, no transaction, no
+// consent.
+func TestOtherBrowserRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.foreign = map[string]bool{"req1": true, "req-consent": true}
+	for _, target := range []string{"/login?id=req1", "/login?id=req1&new=1", "/login/consent?id=req-consent"} {
+		rec := e.get(target)
+		body := rec.Body.String()
+		if rec.Code != http.StatusForbidden || strings.Contains(body, "bridge-link") || strings.Contains(body, "/bridge/v1/tx/") {
+			t.Errorf("GET %s from another browser: %d\n%s", target, rec.Code, body)
+		}
+		if !strings.Contains(body, "別のブラウザー") {
+			t.Errorf("GET %s: the page does not say why", target)
+		}
+	}
+	if n := len(e.bridge.creates); n != 0 {
+		t.Errorf("%d transactions created for another browser", n)
+	}
+}

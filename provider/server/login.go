@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"slices"
 	"time"
 
@@ -61,6 +62,9 @@ type LoginInfo struct {
 	// used, claimed or have expired since: the page's status shows that,
 	// and "start again" asks for a new one.
 	Tx *bridge.Created
+
+	browser string // hashKey of the session cookie of the browser that started it
+	fresh   bool   // read within the /authorize request that created it
 }
 
 // LoginInfo describes a pending authorization request for the login pages.
@@ -70,6 +74,7 @@ type LoginInfo struct {
 // call gets the request as created, without a store read.
 func (s *Server) LoginInfo(ctx context.Context, authReqID string) (*LoginInfo, error) {
 	ar := takeCreated(ctx, authReqID)
+	fresh := ar != nil
 	if ar == nil {
 		var err error
 		if ar, err = s.loadAuthRequest(ctx, authReqID); err != nil {
@@ -105,7 +110,24 @@ func (s *Server) LoginInfo(ctx context.Context, authReqID string) (*LoginInfo, e
 		ExpiresAt:         ar.Expires,
 		CallbackURL:       s.CallbackURL(ar.ID),
 		Tx:                s.openTx(ar),
+		browser:           ar.Browser,
+		fresh:             fresh,
 	}, nil
+}
+
+// SameBrowser reports whether a request with header h comes from the
+// browser that started the auth request info describes: the one whose
+// session cookie /authorize bound the request to. The login pages show
+// nothing of a request, its card transaction's link least of all, to
+// another browser: whoever completes a request with a card decides whose
+// account the starting browser gets. Within the /authorize request that
+// created it, the cookie is only now being set, and it is that browser.
+func (s *Server) SameBrowser(info *LoginInfo, h http.Header) bool {
+	if info.fresh {
+		return true
+	}
+	cookie := s.cookieValue(h)
+	return cookie != "" && info.browser != "" && equalHash(cookie, info.browser)
 }
 
 var _ bridge.Completer = (*Server)(nil)

@@ -21,7 +21,6 @@ import (
 	"github.com/inkan-id/inkan/cardauth/vcard"
 	"github.com/inkan-id/inkan/cardauth/vcard/testca"
 	mobilebridge "github.com/inkan-id/inkan/mobile-bridge"
-	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/app"
 	"github.com/inkan-id/inkan/provider/config"
 	"github.com/inkan-id/inkan/provider/store/redis/redistest"
@@ -90,11 +89,12 @@ func (e *env) tapCard(ctx context.Context, loginURL string, card *vcard.Card, pi
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := e.app.Bridge.Create(ctx, id, protocol.PurposeAuth, protocol.RelyingParty{ClientID: info.ClientID, Name: info.ClientName})
-	if err != nil {
-		t.Fatal(err)
+	// The phone answers the transaction the page shows: the request's
+	// current one, which /authorize created with it.
+	if info.Tx == nil {
+		t.Fatal("the request has no card transaction")
 	}
-	if _, err := mobilebridge.Run(ctx, tx.Link, card, pin, nil); err != nil {
+	if _, err := mobilebridge.Run(ctx, info.Tx.Link, card, pin, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The consent page's Allow button, on the first release to this client.

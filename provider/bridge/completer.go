@@ -26,7 +26,8 @@ import (
 // may call once more, so the method may see the same binding more than
 // once (refusing a binding that is already complete is the safe answer).
 // Return an error wrapping ErrBindingGone when the auth request no longer
-// exists, and one wrapping ErrBindingDone when it is already complete
+// exists or no longer takes this transaction (a newer one replaced it),
+// and one wrapping ErrBindingDone when it is already complete
 // (another answer, or another transaction of the same request, got there
 // first): the transaction then fails for good instead of inviting a
 // retry.

@@ -93,6 +93,7 @@ func newProvider(t *testing.T) *provider {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.UseTransactions(br) // as provider/app does: the login pages need it
 	lh, err := login.New(login.Config{Server: srv, Bridge: br, Dev: true, Log: log})
 	if err != nil {
 		t.Fatal(err)

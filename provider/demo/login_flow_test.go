@@ -26,6 +26,7 @@ import (
 // one auth request that a completed card login marks done.
 type coreStub struct {
 	issuer string
+	txs    *bridge.Service // where RenewTx creates transactions
 	db     store.Backend // where the bridge's own writes are applied
 	mu     sync.Mutex
 	done   map[string]bool
@@ -44,6 +45,11 @@ func (c *coreStub) LoginInfo(_ context.Context, id string) (*server.LoginInfo, e
 }
 
 func (c *coreStub) Consent(context.Context, string, bool) (string, error) { return "", nil }
+
+// RenewTx creates the transaction with the real bridge.
+func (c *coreStub) RenewTx(ctx context.Context, id string) (*bridge.Created, error) {
+	return c.txs.Create(ctx, id, protocol.PurposeAuth, protocol.RelyingParty{ClientID: "bank", Name: "デモ銀行"}, "openid")
+}
 
 // SameBrowser: the stub's requests belong to every browser.
 func (c *coreStub) SameBrowser(*server.LoginInfo, http.Header) bool { return true }
@@ -73,6 +79,7 @@ func TestLoginWithPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	core.txs = b
 	lh, err := login.New(login.Config{Server: core, Bridge: b, Dev: true})
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +169,7 @@ func TestLoginDevAutoTap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	core.txs = b
 	lh, err := login.New(login.Config{Server: core, Bridge: b, Dev: true, DevAutoTap: true, AutoTapper: e.phone})
 	if err != nil {
 		t.Fatal(err)

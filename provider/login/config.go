@@ -24,6 +24,9 @@ type Server interface {
 	// browser that started the auth request; the pages show nothing of
 	// it to another.
 	SameBrowser(info *server.LoginInfo, h http.Header) bool
+	// RenewTx gives the auth request a new card transaction, which
+	// replaces its current one, and returns it.
+	RenewTx(ctx context.Context, authReqID string) (*bridge.Created, error)
 	// Consent records the user's answer and returns where to send the
 	// browser.
 	Consent(ctx context.Context, authReqID string, granted bool) (string, error)
@@ -32,10 +35,9 @@ type Server interface {
 	Issuer() string
 }
 
-// Bridge creates card transactions and reports their state.
+// Bridge reports the state of card transactions.
 // *bridge.Service implements it.
 type Bridge interface {
-	Create(ctx context.Context, binding string, purpose protocol.Purpose, rp protocol.RelyingParty, scopes ...string) (*bridge.Created, error)
 	Status(ctx context.Context, id, browserToken string) (protocol.Status, error)
 }
 

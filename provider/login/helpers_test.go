@@ -31,6 +31,7 @@ type fakeServer struct {
 	consentURL string
 	consentErr error
 	foreign    map[string]bool // ids of requests another browser started
+	txs        *fakeBridge     // where RenewTx creates transactions
 }
 
 type consentCall struct {
@@ -52,6 +53,28 @@ func (f *fakeServer) LoginInfo(_ context.Context, id string) (*server.LoginInfo,
 	}
 	c := *info
 	return &c, nil
+}
+
+// RenewTx creates the transaction with the fake bridge, as the real
+// server does with the bridge's Prepare, and makes it the request's
+// current one.
+func (f *fakeServer) RenewTx(ctx context.Context, id string) (*bridge.Created, error) {
+	info, err := f.LoginInfo(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	purpose := protocol.PurposeAuth
+	if info.SignatureRequired {
+		purpose = protocol.PurposeSign
+	}
+	c, err := f.txs.Create(ctx, id, purpose, protocol.RelyingParty{ClientID: info.ClientID, Name: info.ClientName}, info.Scopes...)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.infos[id].Tx = c
+	return c, nil
 }
 
 // SameBrowser: a request is another browser's when its id is in foreign.
@@ -177,6 +200,7 @@ func newEnvIssuer(t *testing.T, issuer string, mod func(*Config)) *env {
 		ID: "req-old", ClientID: "bank", ClientName: "デモ銀行", ExpiresAt: testNow.Add(-time.Second),
 	}
 	fb := &fakeBridge{issuer: issuer}
+	fs.txs = fb
 	cfg := Config{Server: fs, Bridge: fb, Now: func() time.Time { return testNow },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if mod != nil {

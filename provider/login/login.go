@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
+	"github.com/inkan-id/inkan/provider/bridge"
 	"github.com/inkan-id/inkan/provider/server"
 	"github.com/inkan-id/inkan/provider/store"
 )
@@ -102,12 +103,9 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 	// asks for a new one.
 	created := info.Tx
 	if created == nil || r.URL.Query().Has(newTxParam) || created.ExpiresAt.Sub(h.now()) < minFreshTx {
-		purpose := protocol.PurposeAuth
-		if info.SignatureRequired {
-			purpose = protocol.PurposeSign
-		}
-		rp := protocol.RelyingParty{ClientID: info.ClientID, Name: info.ClientName}
-		if created, err = h.bridge.Create(ctx, info.ID, purpose, rp, info.Scopes...); err != nil {
+		// The new transaction replaces the request's current one, which
+		// can then no longer complete it.
+		if created, err = h.srv.RenewTx(ctx, info.ID); err != nil {
 			h.fail(w, r, createError(err))
 			return
 		}
@@ -161,8 +159,12 @@ func (h *Handler) next(info *server.LoginInfo, r *http.Request) string {
 	return h.base + PathConsent + "?" + q.Encode()
 }
 
-// createError maps a bridge Create failure to the page shown.
+// createError maps a RenewTx failure to the page shown.
 func createError(err error) error {
+	if errors.Is(err, bridge.ErrBindingGone) || errors.Is(err, bridge.ErrBindingDone) {
+		// Expired, unknown, or completed since the page was loaded.
+		return &pageError{Status: http.StatusBadRequest, Key: "err.unknown", Err: err}
+	}
 	if errors.Is(err, store.ErrUnavailable) {
 		return &pageError{Status: http.StatusServiceUnavailable, Key: "err.unavailable", Err: err}
 	}

@@ -96,10 +96,13 @@ func TestLoginPage(t *testing.T) {
 	}
 	checkSecurityHeaders(t, p.rec)
 
-	// A second visit is a new transaction (start again).
-	e.openLogin("/login?id=req1")
-	if len(e.bridge.creates) != 2 {
-		t.Errorf("start again created %d transactions in all, want 2", len(e.bridge.creates))
+	// A reload shows the request's current transaction; start again
+	// makes a new one.
+	if again := e.openLogin("/login?id=req1"); len(e.bridge.creates) != 1 || again.form.Get("tx") != l.ID {
+		t.Errorf("reload: %d transactions in all, tx %s", len(e.bridge.creates), again.form.Get("tx"))
+	}
+	if again := e.openLogin("/login?id=req1&new=1"); len(e.bridge.creates) != 2 || again.form.Get("tx") == l.ID {
+		t.Errorf("start again: %d transactions in all, tx %s", len(e.bridge.creates), again.form.Get("tx"))
 	}
 }
 

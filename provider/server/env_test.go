@@ -196,6 +196,9 @@ func (b *browser) login(v url.Values, cl bridge.CardLogin) (code string, loc *ur
 	l, _ := resp.Location()
 	if strings.HasPrefix(l.Path, "/login") {
 		id := l.Query().Get("id")
+		if info, err := b.e.srv.LoginInfo(context.Background(), id); err == nil && info.Tx != nil {
+			cl.TxID = info.Tx.ID // the phone answers the page's transaction
+		}
 		if err := b.e.srv.CompleteCardLogin(context.Background(), id, cl); err != nil {
 			b.e.t.Fatalf("CompleteCardLogin: %v", err)
 		}

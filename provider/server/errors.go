@@ -89,6 +89,10 @@ var (
 	ErrUnknownRequest = fmt.Errorf("server: unknown or expired login request: %w", bridge.ErrBindingGone)
 	// ErrAlreadyCompleted means the auth request already has a login.
 	ErrAlreadyCompleted = fmt.Errorf("server: login request already completed: %w", bridge.ErrBindingDone)
+	// ErrTxReplaced means the card transaction is no longer its auth
+	// request's current one (RenewTx replaced it). It wraps
+	// bridge.ErrBindingGone: for that transaction the request is gone.
+	ErrTxReplaced = fmt.Errorf("server: the login request has a newer card transaction: %w", bridge.ErrBindingGone)
 	// ErrNotLoggedIn means consent was asked for before the login finished.
 	ErrNotLoggedIn = errors.New("server: login request has no completed login yet")
 	// ErrUnavailable wraps store.ErrUnavailable for the login API's callers.

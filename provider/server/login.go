@@ -137,7 +137,8 @@ var _ bridge.Completer = (*Server)(nil)
 // to the card certificate (creating it on first login), stores a sign
 // login's attributes encrypted, creates the browser session (set on the
 // browser by the callback) and marks the request done with auth_time, amr
-// and acr. It refuses a request already completed.
+// and acr. It refuses a request already completed, and a transaction that
+// is not the request's current one (see RenewTx).
 //
 // The auth request and the card's account are read together (one round
 // trip on Redis); the session, also (the bridge's own writes) and the
@@ -166,6 +167,11 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 	}
 	if ar.Done {
 		return ErrAlreadyCompleted
+	}
+	if ar.Tx != nil && cl.TxID != ar.Tx.ID {
+		// "Start again" gave the request a new transaction: this one may
+		// be in a device the user gave up on.
+		return ErrTxReplaced
 	}
 	c, err := s.lookupClient(ctx, ar.ClientID)
 	if errors.Is(err, errNoClient) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -132,5 +133,50 @@ func TestTokensNameTheirFamily(t *testing.T) {
 	}
 	if got := e.introspect(first["access_token"].(string)); got["active"] != false {
 		t.Errorf("access token of a revoked family: %v", got)
+	}
+}
+
+// TestRenewTxReplacesTransaction: "start again" gives the request a new
+// transaction in the batch that creates it, and from then on only that one
+// completes the request; the one given up is refused as gone.
+func TestRenewTxReplacesTransaction(t *testing.T) {
+	e := newEnv(t)
+	txs := &fakeTxs{}
+	e.srv.UseTransactions(txs)
+	ctx := context.Background()
+	id := location(e.browser().authorize(authParams("web", rpRedirect, newPKCE()))).Query().Get("id")
+	info, err := e.srv.LoginInfo(ctx, id)
+	if err != nil || info.Tx == nil {
+		t.Fatalf("LoginInfo: %+v, %v", info, err)
+	}
+	old := info.Tx.ID
+	renewed, err := e.srv.RenewTx(ctx, id)
+	if err != nil || renewed.ID == old || txs.n != 2 {
+		t.Fatalf("RenewTx: %+v, %v (prepared %d)", renewed, err, txs.n)
+	}
+	if raw, err := e.backend.Get(ctx, "tx", renewed.ID); err != nil || raw == nil {
+		t.Fatalf("the new transaction was not stored: %v", err)
+	}
+	if info, err = e.srv.LoginInfo(ctx, id); err != nil || info.Tx == nil || info.Tx.ID != renewed.ID || info.Tx.Link != renewed.Link {
+		t.Fatalf("LoginInfo after RenewTx: %+v, %v", info.Tx, err)
+	}
+
+	cl := e.card()
+	cl.TxID = old
+	if err := e.srv.CompleteCardLogin(ctx, id, cl); !errors.Is(err, ErrTxReplaced) || !errors.Is(err, bridge.ErrBindingGone) {
+		t.Fatalf("completing with the replaced transaction: %v", err)
+	}
+	if info, _ = e.srv.LoginInfo(ctx, id); info.Done {
+		t.Fatal("the replaced transaction completed the request")
+	}
+	cl.TxID = renewed.ID
+	if err := e.srv.CompleteCardLogin(ctx, id, cl); err != nil {
+		t.Fatalf("completing with the current transaction: %v", err)
+	}
+	if _, err := e.srv.RenewTx(ctx, id); !errors.Is(err, ErrAlreadyCompleted) {
+		t.Errorf("RenewTx of a completed request: %v", err)
+	}
+	if _, err := e.srv.RenewTx(ctx, "no-such-request"); !errors.Is(err, ErrUnknownRequest) {
+		t.Errorf("RenewTx of an unknown request: %v", err)
 	}
 }

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -75,4 +78,63 @@ func (s *Server) openTx(ar *authRequest) *bridge.Created {
 	}
 	return &bridge.Created{ID: l.ID, Link: link, AppLink: l.AppLink(), BrowserToken: token,
 		ExpiresAt: ar.Tx.ExpiresAt, BindingCode: ar.Tx.BindingCode}
+}
+
+// maxRenewals bounds RenewTx's attempts when the request changes under
+// it (another tab starting again, a login completing).
+const maxRenewals = 3
+
+// errNoTransactions is RenewTx without UseTransactions.
+var errNoTransactions = errors.New("server: no card transactions configured (UseTransactions)")
+
+// RenewTx gives the auth request a new card transaction in place of its
+// current one ("start again", or one about to expire) and returns it. The
+// request records the new one as its current transaction, in the batch
+// that creates it, and CompleteCardLogin takes only that one: a
+// transaction given up, perhaps claimed by somebody else's device, can no
+// longer complete the request. Unknown, expired or completed requests
+// give ErrUnknownRequest or ErrAlreadyCompleted.
+func (s *Server) RenewTx(ctx context.Context, authReqID string) (*bridge.Created, error) {
+	if s.txs == nil {
+		return nil, errNoTransactions
+	}
+	for n := 1; ; n++ {
+		raw, err := s.backend.Get(ctx, nsAuthReq, authReqID)
+		if notFound(err) {
+			return nil, ErrUnknownRequest
+		}
+		if err != nil {
+			return nil, err
+		}
+		ar, err := s.decodeAuthRequest(raw)
+		if err != nil {
+			return nil, err
+		}
+		if ar.Done {
+			return nil, ErrAlreadyCompleted
+		}
+		c, err := s.lookupClient(ctx, ar.ClientID)
+		if errors.Is(err, errNoClient) {
+			return nil, ErrUnknownRequest
+		}
+		if err != nil {
+			return nil, err
+		}
+		create, err := s.prepareTx(ar, c)
+		if err != nil {
+			return nil, err
+		}
+		renewed, err := json.Marshal(ar)
+		if err != nil {
+			return nil, err
+		}
+		err = store.Apply(ctx, s.backend, create, store.Swap(nsAuthReq, ar.ID, raw, renewed))
+		if (errors.Is(err, store.ErrConflict) || notFound(err)) && n < maxRenewals {
+			continue // the request changed since it was read: look again
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.openTx(ar), nil
+	}
 }

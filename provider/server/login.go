@@ -195,11 +195,6 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 	if cl.SoftFailed {
 		acr = ACRCardSoftFail
 	}
-	if cl.Attributes != nil {
-		if err := s.storeAttributes(ctx, acct, &cl); err != nil {
-			return err
-		}
-	}
 	need, err := s.needsConsent(ctx, acct, c, ar.Scopes, ar.Prompt)
 	if err != nil {
 		return err
@@ -208,6 +203,15 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 	cookie, ops, err := s.sessionOps(sess)
 	if err != nil {
 		return err
+	}
+	if cl.Attributes != nil {
+		// In the login's batch: a login that does not complete leaves the
+		// account's attributes as they were.
+		op, err := s.attributesOp(acct, &cl)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, op)
 	}
 	ar.Done, ar.AccountID, ar.AuthTime, ar.AMR, ar.ACR, ar.SID = true, acct, authTime, sess.AMR, acr, sess.SID
 	ar.NewSession = s.secretSeal.seal([]byte(cookie), "session "+ar.ID)

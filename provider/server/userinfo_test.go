@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -17,6 +18,7 @@ import (
 	"github.com/inkan-id/inkan/cardauth/vcard/testca"
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/bridge"
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 const testName = "山田　太郎"
@@ -176,5 +178,41 @@ func TestAccessJWTMatchedToRecord(t *testing.T) {
 	}
 	if st, _ := e.userinfo(parts[0] + "." + parts[1] + "." + string(sig)); st != http.StatusUnauthorized {
 		t.Errorf("bad signature, record without hash: %d", st)
+	}
+}
+
+// A sign login whose completion fails leaves the account's attributes as
+// they were: they are written in the completion's batch.
+func TestFailedCompletionKeepsAttributes(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	sc := e.signCard()
+	v := authParams("web", rpRedirect, newPKCE())
+	v.Set("scope", "openid verified_claims")
+	first := location(e.browser().authorize(v)).Query().Get("id")
+	if err := e.srv.CompleteCardLogin(ctx, first, sc); err != nil {
+		t.Fatal(err)
+	}
+	acct, err := e.backend.Get(ctx, nsCard, sc.Card.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := e.backend.Get(ctx, nsAttrs, string(acct))
+	if err != nil || before == nil {
+		t.Fatalf("attributes after the first login: %v", err)
+	}
+
+	// The same card again, on a new request, but the bridge's own write
+	// in the batch fails (its transaction changed meanwhile).
+	e.clock.Advance(time.Minute)
+	second := location(e.browser().authorize(v)).Query().Get("id")
+	sc.VerifiedAt = e.clock.Now()
+	conflict := store.Swap("tx", "no-such-tx", []byte("old"), []byte("new"))
+	if err := e.srv.CompleteCardLogin(ctx, second, sc, conflict); err == nil {
+		t.Fatal("completion with a failing write succeeded")
+	}
+	after, err := e.backend.Get(ctx, nsAttrs, string(acct))
+	if err != nil || !bytes.Equal(after, before) {
+		t.Errorf("a login that did not complete rewrote the attributes (%v)", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/inkan-id/inkan/provider/bridge"
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // verifiedAttrs are the basic four attributes of a signature certificate
@@ -29,12 +30,13 @@ type verifiedAttrs struct {
 // collision-resistant value, as OIDC4IDA asks of unregistered ones).
 const signatureType = "urn:inkan:sigtype:jpki-sign"
 
-// storeAttributes seals a sign login's attributes for the account,
-// replacing older ones: the newest verification is what is released.
-func (s *Server) storeAttributes(ctx context.Context, accountID string, cl *bridge.CardLogin) error {
+// attributesOp seals a sign login's attributes for the account, as a
+// write for the login's batch, replacing older ones: the newest
+// verification is what is released.
+func (s *Server) attributesOp(accountID string, cl *bridge.CardLogin) (store.Op, error) {
 	cert, err := x509.ParseCertificate(cl.Certificate)
 	if err != nil {
-		return err
+		return store.Op{}, err
 	}
 	a := verifiedAttrs{
 		Name: cl.Attributes.Name, Birthdate: cl.Attributes.Birthdate, Gender: cl.Attributes.OIDCGender(),
@@ -43,9 +45,9 @@ func (s *Server) storeAttributes(ctx context.Context, accountID string, cl *brid
 	}
 	plain, err := json.Marshal(a)
 	if err != nil {
-		return err
+		return store.Op{}, err
 	}
-	return s.backend.Put(ctx, nsAttrs, accountID, []byte(s.attrSeal.seal(plain, "attrs "+accountID)), 0)
+	return store.Put(nsAttrs, accountID, []byte(s.attrSeal.seal(plain, "attrs "+accountID)), 0), nil
 }
 
 // loadAttributes returns the account's verified attributes, or nil.

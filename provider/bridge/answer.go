@@ -193,18 +193,23 @@ func (s *Service) check(ctx context.Context, rec *record, resp *protocol.Respons
 // failed for good. raw is the record as the caller read it: the update
 // starts from it and reads the record again only if it changed since
 // (store.UpdateFrom). A record no longer pending (another answer landed)
-// is left alone.
+// is left alone and reported failed: a retry could only be refused.
 func (s *Service) release(ctx context.Context, rec *record, raw []byte, code protocol.Code, counted bool) (failed bool) {
 	now := s.now()
 	err := store.UpdateFrom(ctx, s.backend, Namespace, rec.ID, raw, func(old []byte) ([]byte, error) {
+		// Decided afresh on every run: the record may have changed since
+		// the last one.
+		failed = false
 		r, err := decodeRecord(old)
 		if err != nil {
 			return nil, err
 		}
 		if perr := r.refusal(now); perr != nil {
+			// No longer pending (another answer landed, or it failed or
+			// expired): a retry can only be refused.
+			failed = true
 			return nil, perr
 		}
-		failed = false
 		if code != "" {
 			r.LastError = code
 		}

@@ -291,3 +291,33 @@ func FuzzAgentClaim(f *testing.F) {
 		}
 	})
 }
+
+// release decides on the record as it is when it writes: one that became
+// done since the answer read it is left alone and reported failed (no
+// retry), although on the stale copy the wrong answer had attempts left.
+func TestReleaseOnChangedRecord(t *testing.T) {
+	e := newEnv(t, nil)
+	c, _ := e.create(protocol.PurposeAuth)
+	raw, err := e.db.Get(bg, Namespace, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := decodeRecord(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := rec.finished(stateDone, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Put(bg, Namespace, c.ID, done, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if failed := e.svc.release(bg, rec, raw, protocol.CodeBadSignature, true); !failed {
+		t.Error("release on a done record says a retry may work")
+	}
+	now, err := e.db.Get(bg, Namespace, c.ID)
+	if err != nil || !bytes.Equal(now, done) {
+		t.Errorf("release changed a done record (%v)", err)
+	}
+}

@@ -27,7 +27,7 @@ import (
 type coreStub struct {
 	issuer string
 	txs    *bridge.Service // where RenewTx creates transactions
-	db     store.Backend // where the bridge's own writes are applied
+	db     store.Backend   // where the bridge's own writes are applied
 	mu     sync.Mutex
 	done   map[string]bool
 }

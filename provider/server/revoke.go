@@ -39,13 +39,8 @@ func (s *Server) Revocation(ctx context.Context, r *op.ClientRequest[oidc.Revoca
 // and reports whether it was one.
 func (s *Server) revokeRefresh(ctx context.Context, c *rpClient, tok string) (bool, error) {
 	rec, err := s.lookupRefresh(ctx, tok)
-	switch {
-	case errors.Is(err, errInactive):
-		return false, nil
-	case err != nil:
+	if ok, err := found(err); !ok || rec.ClientID != c.GetID() {
 		return false, err
-	case rec.ClientID != c.GetID():
-		return false, nil
 	}
 	if err := s.revokeFamily(ctx, rec.Family); err != nil {
 		return false, err
@@ -58,17 +53,21 @@ func (s *Server) revokeRefresh(ctx context.Context, c *rpClient, tok string) (bo
 // and reports whether it was one.
 func (s *Server) revokeAccess(ctx context.Context, c *rpClient, tok string) (bool, error) {
 	key, rec, err := s.lookupAccess(ctx, tok)
-	switch {
-	case errors.Is(err, errInactive):
-		return false, nil
-	case err != nil:
+	if ok, err := found(err); !ok || rec.ClientID != c.GetID() {
 		return false, err
-	case rec.ClientID != c.GetID():
-		return false, nil
 	}
 	if err := s.backend.Delete(ctx, nsAccess, key); err != nil {
 		return false, err
 	}
 	s.log.InfoContext(ctx, "access token revoked", "client_id", c.GetID())
 	return true, nil
+}
+
+// found sorts a token lookup's error: a live token (true), an unknown or
+// inactive one (false, nil), or a failure to look (false, err).
+func found(err error) (bool, error) {
+	if errors.Is(err, errInactive) {
+		return false, nil
+	}
+	return err == nil, err
 }

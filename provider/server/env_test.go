@@ -73,12 +73,18 @@ var keysCacheTTL time.Duration = -1
 func newEnv(t testing.TB, opts ...envOpt) *env {
 	t.Helper()
 	clk := newClock()
+	return newEnvOn(t, clk, openBolt(t, clk), opts...)
+}
+
+// openBolt opens a bolt store of the test's own, on clk, without sweeps.
+func openBolt(t testing.TB, clk *clock) *bolt.Store {
+	t.Helper()
 	b, err := bolt.Open(filepath.Join(t.TempDir(), "inkan.db"), &bolt.Options{Now: clk.Now, SweepInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return newEnvOn(t, clk, b, opts...)
+	return b
 }
 
 func newEnvOn(t testing.TB, clk *clock, b store.Backend, opts ...envOpt) *env {

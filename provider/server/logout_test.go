@@ -5,12 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/inkan-id/inkan/provider/store/bolt"
 )
 
 // loggedIn returns a browser with a session at the provider and the ID
@@ -231,14 +228,7 @@ func TestLogoutWithoutCookieLeavesCookie(t *testing.T) {
 // A store outage while the user confirms: 503, nothing changes, and the
 // same answer works once the store is back.
 func TestLogoutConfirmOutage(t *testing.T) {
-	clk := newClock()
-	bb, err := bolt.Open(filepath.Join(t.TempDir(), "inkan.db"), &bolt.Options{Now: clk.Now, SweepInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bb.Close() })
-	f := &flaky{Backend: bb}
-	e := newEnvOn(t, clk, f)
+	e, f := newFlakyEnv(t)
 	b, _ := loggedIn(t, e)
 	c := startLogout(t, e, b, url.Values{}).Query().Get("c")
 	f.down.Store(true)

@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/inkan-id/inkan/provider/store"
-	"github.com/inkan-id/inkan/provider/store/bolt"
 )
 
 // flaky is a real backend that can be switched off, as a Redis outage
@@ -44,12 +42,7 @@ func (f *flaky) writeErr(ns string) error {
 func newFlakyEnv(t *testing.T) (*env, *flaky) {
 	t.Helper()
 	clk := newClock()
-	b, err := bolt.Open(filepath.Join(t.TempDir(), "inkan.db"), &bolt.Options{Now: clk.Now, SweepInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	f := &flaky{Backend: b}
+	f := &flaky{Backend: openBolt(t, clk)}
 	return newEnvOn(t, clk, f), f
 }
 

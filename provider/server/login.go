@@ -225,9 +225,17 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 	// request incomplete, never completed beside a pending transaction.
 	ops = append(append(ops, also...), store.Swap(nsAuthReq, ar.ID, raw, done))
 	if err := store.Apply(ctx, s.backend, ops...); err != nil {
+		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), landedCheckTimeout)
+		defer cancel()
+		if s.completedWith(bg, ar.ID, sess.SID) {
+			// The batch landed and only its answer was lost (a timeout
+			// after the write): the login is complete, session and all.
+			s.log.WarnContext(ctx, "card login completed although the store reported an error", "auth_request", ar.ID, "err", err)
+			return nil
+		}
 		// Where the batch is not atomic (no Batcher, a Redis Cluster) the
 		// session may have landed: all or nothing.
-		s.dropSession(context.WithoutCancel(ctx), hashKey(cookie), sess.SID)
+		s.dropSession(bg, hashKey(cookie), sess.SID)
 		return err
 	}
 	s.log.InfoContext(ctx, "card login", "client_id", ar.ClientID, "auth_request", ar.ID,
@@ -278,4 +286,19 @@ func (s *Server) Consent(ctx context.Context, authReqID string, granted bool) (s
 	}
 	s.log.InfoContext(ctx, "consent granted", "client_id", ar.ClientID, "auth_request", ar.ID, "scopes", ar.Scopes)
 	return s.CallbackURL(ar.ID), nil
+}
+
+// landedCheckTimeout bounds the read that tells whether a completion whose
+// batch reported an error landed anyway.
+const landedCheckTimeout = 5 * time.Second
+
+// completedWith reports whether the auth request id is done with the
+// session sid: a completion's batch landed although its answer was lost.
+func (s *Server) completedWith(ctx context.Context, id, sid string) bool {
+	raw, err := s.backend.Get(ctx, nsAuthReq, id)
+	if err != nil {
+		return false
+	}
+	ar, err := s.decodeAuthRequest(raw)
+	return err == nil && ar.Done && ar.SID == sid
 }

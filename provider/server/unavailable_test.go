@@ -233,3 +233,39 @@ func TestCodeReuseRevocationSurvivesOutage(t *testing.T) {
 		t.Errorf("the replayed code's access token is still active: %v", in)
 	}
 }
+
+// lostAnswer is a backend whose writes to the auth requests land but
+// report an error, as a Redis timeout after the script ran would.
+type lostAnswer struct {
+	store.Backend
+	armed atomic.Bool
+}
+
+func (l *lostAnswer) Update(ctx context.Context, ns, key string, fn func([]byte) ([]byte, error)) error {
+	err := l.Backend.Update(ctx, ns, key, fn)
+	if err == nil && ns == nsAuthReq && l.armed.Load() {
+		return fmt.Errorf("test: answer lost after the write: %w", store.ErrUnavailable)
+	}
+	return err
+}
+
+// A completion whose batch landed but whose answer was lost is complete:
+// its session is kept, and the browser is signed in.
+func TestCompletionWithLostAnswer(t *testing.T) {
+	clk := newClock()
+	l := &lostAnswer{Backend: openBolt(t, clk)}
+	e := newEnvOn(t, clk, l)
+	b := e.browser()
+	id := location(b.authorize(authParams("web", rpRedirect, newPKCE()))).Query().Get("id")
+	l.armed.Store(true)
+	if err := e.srv.CompleteCardLogin(context.Background(), id, e.card()); err != nil {
+		t.Fatalf("CompleteCardLogin: %v", err)
+	}
+	l.armed.Store(false)
+	if loc := location(b.get(e.srv.CallbackURL(id))); loc.Query().Get("code") == "" {
+		t.Fatalf("callback went to %v", loc)
+	}
+	if !signedIn(b) {
+		t.Error("the landed login's session was dropped")
+	}
+}

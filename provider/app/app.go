@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -165,7 +167,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 		reg := registry.RegistrationHandler(clients.RegistrationOptions{
 			Issuer: cfg.Issuer, InitialAccessToken: iat, Open: cfg.Registration.Open(cfg.Dev), AllowHTTPRedirects: cfg.Dev,
 		})
-		a.Server.Mount(registerPath, reg) // and everything below it
+		// The handler's paths are relative to the issuer; the server hands
+		// a mounted handler the full path, issuer's path included.
+		a.Server.Mount(registerPath, http.StripPrefix(issuerPath(cfg.Issuer), reg)) // and everything below it
 	}
 	if err := a.mountPages(opt); err != nil {
 		return nil, err
@@ -281,4 +285,14 @@ func randomSecret(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// issuerPath is the path of the issuer URL, without a trailing slash ("" at
+// the root). The config checked that the issuer parses.
+func issuerPath(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(u.Path, "/")
 }

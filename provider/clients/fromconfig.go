@@ -90,11 +90,11 @@ func fromConfig(e config.Client) (*Client, error) {
 		return nil, fmt.Errorf("private_key_jwt needs jwks")
 	}
 	if m.SubjectType == clientmeta.SubjectPairwise && m.SectorIdentifier == "" && len(m.RedirectURIs) > 0 {
-		host, ok := clientmeta.SharedHost(m.RedirectURIs)
+		sector, ok := clientmeta.SectorOf(m.RedirectURIs)
 		if !ok {
 			return nil, fmt.Errorf("pairwise subjects need all redirect URIs on one host, or a sector_identifier")
 		}
-		m.SectorIdentifier = host
+		m.SectorIdentifier = sector
 	}
 	return &Client{Metadata: m}, nil
 }

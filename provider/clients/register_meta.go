@@ -205,11 +205,11 @@ func (p regPolicy) normalize(req *regRequest) (*Metadata, *regError) {
 	switch req.SubjectType {
 	case "", clientmeta.SubjectPairwise:
 		if len(m.RedirectURIs) > 0 {
-			host, ok := clientmeta.SharedHost(m.RedirectURIs)
+			sector, ok := clientmeta.SectorOf(m.RedirectURIs)
 			if !ok {
 				return nil, redirectErr("pairwise subjects need all redirect_uris on one host (sector_identifier_uri is not supported)")
 			}
-			m.SectorIdentifier = host
+			m.SectorIdentifier = sector
 		}
 	case clientmeta.SubjectPublic:
 		m.SubjectType = clientmeta.SubjectPublic

@@ -19,6 +19,9 @@ var jwtClientKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 
 const rpRedirect = "https://rp.example/cb"
 
+// loopbackRedirect is a native app's redirect URI (RFC 8252 §7.3).
+const loopbackRedirect = "http://127.0.0.1:8765/cb"
+
 // testRegistry is the real client registry with the test clients, as an
 // operator would configure them.
 func testRegistry(t testing.TB, b store.Backend) *clients.Registry {
@@ -57,6 +60,9 @@ func testRegistry(t testing.TB, b store.Backend) *clients.Registry {
 		web(config.Client{ID: "opaque", Secret: "opaque-secret", AccessTokenType: "opaque", SubjectType: "public",
 			IDTokenSignedResponseAlg: "RS256"}),
 		web(config.Client{ID: "consent", Name: "Consent Bank", Secret: "consent-secret", ConsentRequired: &yes}),
+		// Two native apps with the same loopback redirect URI.
+		web(config.Client{ID: "app1", Secret: "app1-secret", RedirectURIs: []string{loopbackRedirect}}),
+		web(config.Client{ID: "app2", Secret: "app2-secret", RedirectURIs: []string{loopbackRedirect}}),
 	}
 	cs, err := clients.FromConfig(cfgs)
 	if err != nil {

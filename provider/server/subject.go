@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"github.com/inkan-id/inkan/provider/clients/clientmeta"
 	"net/url"
 )
 
@@ -25,7 +26,8 @@ func (s *Server) subjectFor(c *rpClient, accountID string) string {
 
 // sectorOf is the client's sector identifier: the registered one, else the
 // host its redirect URIs share (OIDC Core §8.1), else its client id (a
-// client with several hosts and no sector gets a sector of its own).
+// client with several hosts and no sector, or with loopback redirect URIs
+// only, gets a sector of its own).
 func sectorOf(c *rpClient) string {
 	if c.sector != "" {
 		return c.sector
@@ -41,7 +43,9 @@ func sectorOf(c *rpClient) string {
 		}
 		host = u.Hostname()
 	}
-	if host == "" {
+	if host == "" || clientmeta.IsLoopback(host) {
+		// A loopback host is every native app's: as a sector it would
+		// give them all the same sub for a user.
 		return "client:" + c.GetID()
 	}
 	return host

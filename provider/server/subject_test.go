@@ -77,3 +77,25 @@ func mustB64(t *testing.T, s string) []byte {
 	}
 	return b
 }
+
+// A loopback host is every native app's: two apps that redirect to
+// 127.0.0.1 get each a sector of its own, so different pairwise subs for
+// the same user.
+func TestLoopbackClientsHaveOwnSectors(t *testing.T) {
+	e := newEnv(t)
+	card := e.card()
+	sub := func(client, secret string) any {
+		p := newPKCE()
+		code, _ := e.browser().login(authParams(client, loopbackRedirect, p), card)
+		st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"redirect_uri": {loopbackRedirect}, "code_verifier": {p.verifier}}, client, secret)
+		if st != http.StatusOK {
+			t.Fatalf("%s: %d %v", client, st, body)
+		}
+		_, claims := parseJWT(t, body["id_token"].(string))
+		return claims["sub"]
+	}
+	if a, b := sub("app1", "app1-secret"), sub("app2", "app2-secret"); a == b {
+		t.Errorf("two loopback clients share the pairwise sub %v", a)
+	}
+}

@@ -51,6 +51,26 @@ func TestSharedHost(t *testing.T) {
 	}
 }
 
+func TestSectorOf(t *testing.T) {
+	cases := []struct {
+		uris   []string
+		sector string
+		ok     bool
+	}{
+		{[]string{"https://RP.example.jp/a", "https://rp.example.jp/b"}, "rp.example.jp", true},
+		{[]string{"http://127.0.0.1:8765/cb"}, "", true},
+		{[]string{"http://localhost/cb", "http://LOCALHOST:9/cb"}, "", true},
+		{[]string{"http://[::1]:8765/cb"}, "", true},
+		{[]string{"https://a.jp/", "https://b.jp/"}, "", false},
+		{nil, "", false},
+	}
+	for _, c := range cases {
+		if sector, ok := SectorOf(c.uris); sector != c.sector || ok != c.ok {
+			t.Errorf("SectorOf(%v) = %q, %v; want %q, %v", c.uris, sector, ok, c.sector, c.ok)
+		}
+	}
+}
+
 func TestSecrets(t *testing.T) {
 	h := HashSecret("s3cret")
 	if CheckSecretHash(h) != nil || !VerifySecret(h, "s3cret") || VerifySecret(h, "s3cres") || VerifySecret(h, "") {

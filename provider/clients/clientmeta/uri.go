@@ -103,3 +103,16 @@ func CheckHost(s string) error {
 	}
 	return nil
 }
+
+// SectorOf is the sector identifier pairwise subjects are computed for when
+// a client names none: the one host its redirect URIs share (OIDC Core
+// §8.1); ok is false when they span hosts. A loopback host is no sector,
+// since every native app has it: sector is then "", and the provider gives
+// the client a sector of its own.
+func SectorOf(uris []string) (sector string, ok bool) {
+	host, ok := SharedHost(uris)
+	if !ok || IsLoopback(host) {
+		return "", ok
+	}
+	return host, true
+}

@@ -3,6 +3,9 @@ package keys
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -428,4 +431,53 @@ func state(t *testing.T, m *Manager, kid string) State {
 		}
 	}
 	return ""
+}
+
+// Someone who can write to the store but has no master key cannot get a
+// public key of their own published (and so trusted by relying parties)
+// by adding a retiring key: every published key must open under the
+// master key and match its public key.
+func TestForgedRetiringKeyNotPublished(t *testing.T) {
+	ctx := context.Background()
+	b := openStore(t)
+	m := newManager(t, b, masterA, Options{})
+	if err := m.EnsureKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := b.Get(ctx, namespace, setKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := decodeSet(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := json.Marshal(jose.JSONWebKey{Key: &evil.PublicKey, KeyID: "forged", Algorithm: string(jose.ES256), Use: "sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	set.Keys = append(set.Keys, &record{KID: "forged", Alg: jose.ES256, State: StateRetiring, Created: now.Add(-2 * time.Hour),
+		Activate: now.Add(-2 * time.Hour), Deactivate: now.Add(-time.Hour), Retire: now.Add(24 * time.Hour),
+		Public: pub, Sealed: bytes.Repeat([]byte{1}, 64)})
+	forged, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Put(ctx, namespace, setKey, forged, 0); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := newManager(t, b, masterA, Options{}).PublicKeys(ctx)
+	for _, k := range keys {
+		if k.KeyID == "forged" {
+			t.Fatal("a key that does not open under the master key is published")
+		}
+	}
+	if err == nil {
+		t.Error("a key set with a forged key loaded without an error")
+	}
 }

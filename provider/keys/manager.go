@@ -34,6 +34,9 @@ type snapshot struct {
 	set     *keySet
 	public  map[string]*jose.JSONWebKey // by kid
 	signers map[string]crypto.Signer    // by kid; keys that sign now or later
+	// opened are the kids whose sealed private key was opened under the
+	// master key and found to match the public key: every published one.
+	opened map[string]bool
 }
 
 // New returns a Manager over b. masterKey must be 32 bytes. New does not
@@ -192,9 +195,10 @@ func (m *Manager) fresh(s *snapshot) bool {
 	return m.opts.CacheTTL > 0 && m.opts.Now().Sub(s.loaded) < m.opts.CacheTTL
 }
 
-// install decodes b (nil: no set stored yet), opens the private keys that
-// sign now or later, and makes it the cached snapshot. Keys already opened
-// by the previous snapshot are reused: a kid names one immutable key.
+// install decodes b (nil: no set stored yet), opens the private key of
+// every published key (keeping those that sign now or later), and makes it
+// the cached snapshot. Keys already opened by the previous snapshot are
+// not opened again: a kid names one immutable key.
 func (m *Manager) install(b []byte) (*snapshot, error) {
 	set := &keySet{Version: formatVersion}
 	if b != nil {
@@ -210,6 +214,7 @@ func (m *Manager) install(b []byte) (*snapshot, error) {
 		set:     set,
 		public:  make(map[string]*jose.JSONWebKey, len(set.Keys)),
 		signers: make(map[string]crypto.Signer, len(set.Keys)),
+		opened:  make(map[string]bool, len(set.Keys)),
 	}
 	for _, r := range set.Keys {
 		pub := new(jose.JSONWebKey)
@@ -217,20 +222,31 @@ func (m *Manager) install(b []byte) (*snapshot, error) {
 			return nil, fmt.Errorf("%w: public key of %s", ErrCorrupt, r.KID)
 		}
 		s.public[r.KID] = pub
-		if st := r.stateAt(now); st != StatePending && st != StateActive {
-			continue // never signs again: no need to hold it decrypted
+		if !r.published(now) {
+			continue // neither signs nor verifies any more
 		}
-		if prev != nil {
-			if signer, ok := prev.signers[r.KID]; ok {
+		signs := r.stateAt(now) == StatePending || r.stateAt(now) == StateActive
+		if prev != nil && prev.opened[r.KID] {
+			s.opened[r.KID] = true
+			if signer, ok := prev.signers[r.KID]; ok && signs {
 				s.signers[r.KID] = signer
+			}
+			if !signs || s.signers[r.KID] != nil {
 				continue
 			}
 		}
+		// Every published key is opened once, retiring ones too: a key
+		// published here is one sealed under this master key, never a
+		// public key someone with write access to the store added.
 		signer, err := unseal(m.seal, r, pub)
 		if err != nil {
 			return nil, err
 		}
-		s.signers[r.KID] = signer
+		s.opened[r.KID] = true
+		if signs {
+			s.signers[r.KID] = signer
+		}
+		// A retiring key never signs again: it is not held decrypted.
 	}
 	m.snap.Store(s)
 	return s, nil

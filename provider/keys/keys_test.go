@@ -481,3 +481,43 @@ func TestForgedRetiringKeyNotPublished(t *testing.T) {
 		t.Error("a key set with a forged key loaded without an error")
 	}
 }
+
+// A key another instance made a moment ago (a first client asking for
+// RS256) is missing from this instance's cached set until the cache
+// expires; FreshPublicKeys, which the key set endpoint and the check of an
+// unknown kid use, finds it, and goes to the store at most once a second.
+func TestFreshPublicKeys(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock()
+	c := &counting{Backend: openStore(t)}
+	b := newManager(t, c, masterA, Options{Now: clk.Now, PublishDelay: NoDelay})
+	if err := b.EnsureKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.PublicKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := newManager(t, c, masterA, Options{Now: clk.Now, PublishDelay: NoDelay})
+	rs, err := a.Signer(ctx, jose.RS256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(keys []jose.JSONWebKey) bool {
+		return slices.ContainsFunc(keys, func(k jose.JSONWebKey) bool { return k.KeyID == rs.ID() })
+	}
+	clk.Add(2 * time.Second) // within the 10 s cache, past FreshPublicKeys' 1 s
+	if cached, _ := b.PublicKeys(ctx); has(cached) {
+		t.Fatal("the test needs the new key outside b's cached set")
+	}
+	before := c.gets.Load()
+	fresh, err := b.FreshPublicKeys(ctx)
+	if err != nil || !has(fresh) {
+		t.Fatalf("FreshPublicKeys lacks the key another instance made (%v)", err)
+	}
+	if _, err := b.FreshPublicKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.gets.Load() - before; n != 1 {
+		t.Errorf("two FreshPublicKeys within a second read the store %d times, want 1", n)
+	}
+}

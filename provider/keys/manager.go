@@ -171,6 +171,29 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 	return out, nil
 }
 
+// minReload bounds how often FreshPublicKeys goes to the store.
+const minReload = time.Second
+
+// FreshPublicKeys is PublicKeys read from the store unless the cached set
+// is less than a second old. The key set endpoint and the check of a
+// token whose kid the cached set lacks use it: the key may be one another
+// instance made a moment ago (a first client asking for RS256, say), which
+// a relying party refetching the key set must find whichever instance it
+// reaches.
+func (m *Manager) FreshPublicKeys(ctx context.Context) ([]jose.JSONWebKey, error) {
+	m.loadMu.Lock()
+	s := m.snap.Load()
+	var err error
+	if s == nil || m.opts.Now().Sub(s.loaded) >= minReload {
+		_, err = m.loadLocked(ctx)
+	}
+	m.loadMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return m.PublicKeys(ctx)
+}
+
 // snapshot returns the cached key set, reading the store when the cache is
 // older than CacheTTL.
 func (m *Manager) snapshot(ctx context.Context) (*snapshot, error) {
@@ -182,6 +205,12 @@ func (m *Manager) snapshot(ctx context.Context) (*snapshot, error) {
 	if s := m.snap.Load(); s != nil && m.fresh(s) {
 		return s, nil // another caller reloaded while we waited
 	}
+	return m.loadLocked(ctx)
+}
+
+// loadLocked reads the key set from the store and installs it; the caller
+// holds loadMu.
+func (m *Manager) loadLocked(ctx context.Context) (*snapshot, error) {
 	b, err := m.b.Get(ctx, namespace, setKey)
 	if errors.Is(err, store.ErrNotFound) {
 		b = nil

@@ -27,6 +27,10 @@ func (k managerKeys) publicKeys(ctx context.Context) ([]jose.JSONWebKey, error) 
 	return k.m.PublicKeys(ctx)
 }
 
+func (k managerKeys) freshPublicKeys(ctx context.Context) ([]jose.JSONWebKey, error) {
+	return k.m.FreshPublicKeys(ctx)
+}
+
 // registryDirectory adapts provider/clients to clientDirectory.
 type registryDirectory struct{ r *clients.Registry }
 

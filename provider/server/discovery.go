@@ -127,9 +127,11 @@ func (s *Server) metadataHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 // Keys serves the JWKS: every published public key, including ones
-// published ahead of use and ones kept after retirement.
+// published ahead of use and ones kept after retirement. It reads the key
+// set afresh (at most once a second): a relying party that met an unknown
+// kid asks here, and the key may be one another instance just made.
 func (s *Server) Keys(ctx context.Context, _ *op.Request[struct{}]) (*op.Response, error) {
-	keys, err := s.keys.publicKeys(ctx)
+	keys, err := s.keys.freshPublicKeys(ctx)
 	if err != nil {
 		return nil, s.internal(ctx, "jwks", err)
 	}

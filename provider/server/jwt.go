@@ -30,6 +30,10 @@ type keySource interface {
 	signer(ctx context.Context, alg jose.SignatureAlgorithm) (signingKey, error)
 	// publicKeys returns every published public key (the JWKS).
 	publicKeys(ctx context.Context) ([]jose.JSONWebKey, error)
+	// freshPublicKeys is publicKeys read from the store now (at most once
+	// a second): for the key set endpoint, and for a kid the cached set
+	// does not know, which may be a key another instance just made.
+	freshPublicKeys(ctx context.Context) ([]jose.JSONWebKey, error)
 }
 
 // idTokenAlgs are the ID token algorithms offered. RS256 is there because
@@ -106,15 +110,32 @@ func (s *Server) verifyOwnJWT(ctx context.Context, token, typ string) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	for i := range keys {
-		if keys[i].KeyID != h.KeyID || (keys[i].Algorithm != "" && keys[i].Algorithm != h.Algorithm) {
-			continue
+	k := keyByID(keys, h.KeyID, h.Algorithm)
+	if k == nil {
+		// A key another instance made a moment ago is not in the cached
+		// set yet.
+		if keys, err = s.keys.freshPublicKeys(ctx); err != nil {
+			return nil, err
 		}
-		if payload, err := jws.Verify(&keys[i]); err == nil {
-			return payload, nil
+		if k = keyByID(keys, h.KeyID, h.Algorithm); k == nil {
+			return nil, errBadOwnToken
 		}
 	}
+	if payload, err := jws.Verify(k); err == nil {
+		return payload, nil
+	}
 	return nil, errBadOwnToken
+}
+
+// keyByID is the key of keys with kid, if its algorithm (when it names
+// one) is alg.
+func keyByID(keys []jose.JSONWebKey, kid, alg string) *jose.JSONWebKey {
+	for i := range keys {
+		if keys[i].KeyID == kid && (keys[i].Algorithm == "" || keys[i].Algorithm == alg) {
+			return &keys[i]
+		}
+	}
+	return nil
 }
 
 func equalFold(a, b string) bool {

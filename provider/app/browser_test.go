@@ -139,12 +139,25 @@ func here(t *testing.T, ctx context.Context) *url.URL {
 	return u
 }
 
+// screenshotTimeout bounds one screenshot.
+const screenshotTimeout = 15 * time.Second
+
 // screenshot saves the whole page as PNG in the test's temporary
 // directory, and also into the directory $INKAN_SCREENSHOTS when that is
 // set, to keep as an artifact and look at.
+//
+// A screenshot is an artifact, not a check: Chromium's full-page capture
+// has been seen to hang on a page that had finished loading (once in some
+// tens of runs), so it gets a bound of its own and a miss is only logged.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100)) // 100: PNG
+	sctx, cancel := context.WithTimeout(ctx, screenshotTimeout)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		t.Logf("screenshot %s not taken: %v (page %s)", name, err, location(ctx))
+		return
+	}
 	if err := os.WriteFile(filepath.Join(t.TempDir(), name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}

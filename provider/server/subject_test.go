@@ -5,21 +5,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/inkan-id/inkan/provider/bridge"
 )
 
 func TestSubjects(t *testing.T) {
 	e := newEnv(t)
 	card := e.card()
-	login := func(client, secret string) map[string]any {
-		p := newPKCE()
-		code, _ := e.browser().login(authParams(client, rpRedirect, p), card)
-		st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
-			"redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}, client, secret)
-		if st != http.StatusOK {
-			t.Fatalf("%s: %d %v", client, st, body)
-		}
-		return body
-	}
+	login := func(client, secret string) map[string]any { return e.loginTokens(card, client, secret, rpRedirect) }
 	web := login("web", "web-secret")
 	web2 := login("web2", "web2-secret")
 	op := login("opaque", "opaque-secret")
@@ -85,17 +78,24 @@ func TestLoopbackClientsHaveOwnSectors(t *testing.T) {
 	e := newEnv(t)
 	card := e.card()
 	sub := func(client, secret string) any {
-		p := newPKCE()
-		code, _ := e.browser().login(authParams(client, loopbackRedirect, p), card)
-		st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
-			"redirect_uri": {loopbackRedirect}, "code_verifier": {p.verifier}}, client, secret)
-		if st != http.StatusOK {
-			t.Fatalf("%s: %d %v", client, st, body)
-		}
-		_, claims := parseJWT(t, body["id_token"].(string))
+		_, claims := parseJWT(t, e.loginTokens(card, client, secret, loopbackRedirect)["id_token"].(string))
 		return claims["sub"]
 	}
 	if a, b := sub("app1", "app1-secret"), sub("app2", "app2-secret"); a == b {
 		t.Errorf("two loopback clients share the pairwise sub %v", a)
 	}
+}
+
+// loginTokens logs card in at client (redirect URI redirect) in a new
+// browser and returns the token response of the code exchange.
+func (e *env) loginTokens(card bridge.CardLogin, client, secret, redirect string) map[string]any {
+	e.t.Helper()
+	p := newPKCE()
+	code, _ := e.browser().login(authParams(client, redirect, p), card)
+	st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {redirect}, "code_verifier": {p.verifier}}, client, secret)
+	if st != http.StatusOK {
+		e.t.Fatalf("%s: %d %v", client, st, body)
+	}
+	return body
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
 	"github.com/inkan-id/inkan/provider/clients/clientmeta"
 	"github.com/inkan-id/inkan/provider/store"
 )
@@ -156,6 +158,13 @@ func (h *regHandler) update(w http.ResponseWriter, req *http.Request) {
 	m, rerr := h.policy.normalize(rr)
 	if rerr != nil {
 		writeError(w, http.StatusBadRequest, rerr)
+		return
+	}
+	// A client that authenticates is not made public by its registration
+	// access token alone: a leaked token would turn it into one whose
+	// refresh tokens and codes need no secret. Re-registering is the way.
+	if m.AuthMethod == oidc.AuthMethodNone && c.Metadata.AuthMethod != oidc.AuthMethodNone {
+		writeError(w, http.StatusBadRequest, metaErr("token_endpoint_auth_method cannot change to none; register a new client instead"))
 		return
 	}
 	m.ID, m.CreatedAt = c.ID, c.CreatedAt

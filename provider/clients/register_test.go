@@ -307,6 +307,9 @@ func TestManagement(t *testing.T) {
 		"wrong secret":    {"client_id": id, "client_secret": "nope", "redirect_uris": []string{"https://rp.example.jp/new"}},
 		"bad redirect":    {"client_id": id, "redirect_uris": []string{"http://rp.example.jp/new"}},
 		"jwks_uri":        {"client_id": id, "redirect_uris": []string{"https://rp.example.jp/new"}, "jwks_uri": "https://x"},
+		// The registration access token alone cannot make a client that
+		// authenticates into a public one.
+		"to public": {"client_id": id, "redirect_uris": []string{"https://rp.example.jp/cb"}, "token_endpoint_auth_method": "none"},
 	} {
 		if code, resp, _ := do(t, h, "PUT", path, rat, body); code != 400 {
 			t.Errorf("PUT %s: %d %v; want 400", name, code, resp)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/inkan-id/inkan/provider/keys"
 )
 
 // Bounds on durations. They catch unit slips (720 minutes for hours) and
@@ -61,8 +63,14 @@ func (c *Config) validateServer(l *errs) {
 	if c.MasterKeyFile == "" {
 		l.add("master_key_file", "required (a file holding 32 random bytes in base64; generate one with: head -c32 /dev/urandom | base64)")
 	}
-	if c.Keys.PublishDelay < 0 || c.Keys.PublishDelay > MaxPublishDelay {
+	switch d := c.Keys.PublishDelay; {
+	case d < 0 || d > MaxPublishDelay:
 		l.add("keys.publish_delay", "must be between 0 and %s", fmtDur(MaxPublishDelay))
+	case d > 0 && d < keys.DefaultCacheTTL:
+		// Shorter than the instances' key set cache: one instance would
+		// sign with the new key while another still leaves it out of its
+		// key set (0 is the explicit "no delay", warned about outside dev).
+		l.add("keys.publish_delay", "must be 0 or at least %s, how long instances cache the key set", fmtDur(keys.DefaultCacheTTL))
 	}
 }
 

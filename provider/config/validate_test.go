@@ -27,6 +27,7 @@ func TestValidateNamesField(t *testing.T) {
 		{"no master key", func(c *Config) { c.MasterKeyFile = "" }, "master_key_file", "required"},
 		{"no data dir", func(c *Config) { c.DataDir = "" }, "data_dir", "required"},
 		{"publish delay negative", func(c *Config) { c.Keys.PublishDelay = -time.Second }, "keys.publish_delay", "between"},
+		{"publish delay under the key cache", func(c *Config) { c.Keys.PublishDelay = 2 * time.Second }, "keys.publish_delay", "at least 10s"},
 
 		{"unknown backend", func(c *Config) { c.Store.Backend = "postgres" }, "store.backend", `"bolt" or "redis"`},
 		{"redis without addrs", func(c *Config) { c.Store.Redis.Addrs = nil }, "store.redis.addrs", "at least one"},

@@ -74,6 +74,7 @@ type Service struct {
 	maxAttempts int
 	now         func() time.Time
 	log         *slog.Logger
+	streams     streamCount // open event streams
 }
 
 // New checks cfg and returns a Service.

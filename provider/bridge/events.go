@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/inkan-id/inkan/mobile-bridge/protocol"
@@ -28,6 +29,13 @@ func (s *Service) serveEvents(w http.ResponseWriter, r *http.Request, id string)
 		writeError(w, perr)
 		return
 	}
+	// Each stream holds a connection and polls the store: a page needs
+	// one (two while a reload overlaps), not thousands.
+	if !s.streams.open(id) {
+		writeError(w, protocol.NewError(protocol.CodeBusy)) // the page polls /status instead
+		return
+	}
+	defer s.streams.close(id)
 	// The stream cannot outlive the transaction: after expiry plus the
 	// time an answer that arrived in time may take, nothing will change
 	// any more.
@@ -105,4 +113,44 @@ func writeEvent(w http.ResponseWriter, rc *http.ResponseController, st protocol.
 		return last, false
 	}
 	return b, rc.Flush() == nil
+}
+
+// Bounds on the event streams one instance serves: per transaction, and
+// in all.
+const (
+	maxStreamsPerTx = 3
+	maxStreams      = 4096
+)
+
+// streamCount counts the open event streams, in all and per transaction.
+type streamCount struct {
+	mu    sync.Mutex
+	total int
+	byTx  map[string]int
+}
+
+// open takes a place for a stream of transaction id, or reports false
+// when a bound is reached.
+func (c *streamCount) open(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.total >= maxStreams || c.byTx[id] >= maxStreamsPerTx {
+		return false
+	}
+	if c.byTx == nil {
+		c.byTx = map[string]int{}
+	}
+	c.total++
+	c.byTx[id]++
+	return true
+}
+
+// close gives back the place open took.
+func (c *streamCount) close(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total--
+	if c.byTx[id]--; c.byTx[id] <= 0 {
+		delete(c.byTx, id)
+	}
 }

@@ -115,3 +115,39 @@ func TestEventsUnauthorized(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+// One transaction gets at most maxStreamsPerTx event streams at once; the
+// next is told busy (the page then polls /status), and a stream that
+// ends gives its place back.
+func TestEventsStreamsPerTransaction(t *testing.T) {
+	e := newEnv(t, nil)
+	c, _ := e.create(protocol.PurposeAuth)
+	var open []*http.Response
+	for range maxStreamsPerTx {
+		resp := openEvents(t, e, c, c.BrowserToken)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream %d: %d", len(open)+1, resp.StatusCode)
+		}
+		open = append(open, resp)
+	}
+	if resp := openEvents(t, e, c, c.BrowserToken); resp.StatusCode != http.StatusConflict || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("one stream too many: %d", resp.StatusCode)
+	}
+	other, _ := e.create(protocol.PurposeAuth)
+	if resp := openEvents(t, e, other, other.BrowserToken); resp.StatusCode != http.StatusOK {
+		t.Fatalf("another transaction's stream: %d", resp.StatusCode)
+	}
+	open[0].Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp := openEvents(t, e, c, c.BrowserToken)
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("a closed stream did not give its place back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -46,20 +46,13 @@ func freeAddr(t *testing.T) string {
 func startProvider(t *testing.T, redisAddr string) *provider {
 	t.Helper()
 	p := &provider{ocspAddr: freeAddr(t)}
-	no := false
 	ap := apptest.Start(t, func(cfg *config.Config) {
 		cfg.JPKI.Revocation.OCSP.URL = "http://" + p.ocspAddr + "/"
 		if redisAddr != "" {
 			cfg.Store.Backend = config.BackendRedis
 			cfg.Store.Redis.Addrs = []string{redisAddr}
 		}
-		cfg.Clients = append(cfg.Clients, config.Client{
-			ID: "load", Name: "Load test", Secret: testSecret,
-			RedirectURIs:    []string{testRedirect},
-			GrantTypes:      []string{"authorization_code", "refresh_token"},
-			Scopes:          []string{"openid", "offline_access"},
-			ConsentRequired: &no,
-		})
+		cfg.Clients = append(cfg.Clients, loadClient())
 	}, app.Options{})
 	p.issuer, p.dataDir = ap.Issuer, ap.Config.DataDir
 	return p
@@ -293,5 +286,17 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(d[:1], 99); got != time.Millisecond {
 		t.Errorf("p99 of one = %v", got)
+	}
+}
+
+// loadClient is the confidential client the tool logs in with.
+func loadClient() config.Client {
+	no := false
+	return config.Client{
+		ID: "load", Name: "Load test", Secret: testSecret,
+		RedirectURIs:    []string{testRedirect},
+		GrantTypes:      []string{"authorization_code", "refresh_token"},
+		Scopes:          []string{"openid", "offline_access"},
+		ConsentRequired: &no,
 	}
 }

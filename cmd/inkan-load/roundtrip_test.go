@@ -162,19 +162,12 @@ func TestRoundTripsPerLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	ocspAddr := freeAddr(t)
-	no := false
 	cfg := config.Default(true)
 	apptest.SetDataDir(cfg, t.TempDir())
 	cfg.Addr = ln.Addr().String()
 	cfg.Issuer = "http://" + cfg.Addr
 	cfg.JPKI.Revocation.OCSP.URL = "http://" + ocspAddr + "/"
-	cfg.Clients = append(cfg.Clients, config.Client{
-		ID: "load", Name: "Load test", Secret: testSecret,
-		RedirectURIs:    []string{testRedirect},
-		GrantTypes:      []string{"authorization_code", "refresh_token"},
-		Scopes:          []string{"openid", "offline_access"},
-		ConsentRequired: &no,
-	})
+	cfg.Clients = append(cfg.Clients, loadClient())
 	a, err := app.New(context.Background(), cfg, app.Options{
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		WrapBackend: func(b store.Backend) store.Backend {

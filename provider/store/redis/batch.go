@@ -22,7 +22,13 @@ func (s *Store) Swap(ctx context.Context, ns, key string, old, val []byte) error
 	if err := s.checkWrite(ctx, ns, key, val, 0); err != nil {
 		return err
 	}
-	res, err := casScript.Run(ctx, s.c, []string{s.recordKey(ns, key)}, old, val).Int64()
+	return s.casResult(ctx, casScript.Run(ctx, s.c, []string{s.recordKey(ns, key)}, old, val))
+}
+
+// casResult maps the answer of a compare-and-set or compare-and-delete
+// script to the store's errors.
+func (s *Store) casResult(ctx context.Context, cmd *goredis.Cmd) error {
+	res, err := cmd.Int64()
 	switch {
 	case err != nil:
 		return s.fail(ctx, err)
@@ -128,14 +134,5 @@ func (s *Store) deleteIf(ctx context.Context, ns, key string, old []byte) error 
 	if err := s.checkKey(ctx, ns, key); err != nil {
 		return err
 	}
-	res, err := delIfScript.Run(ctx, s.c, []string{s.recordKey(ns, key)}, old).Int64()
-	switch {
-	case err != nil:
-		return s.fail(ctx, err)
-	case res == casGone:
-		return store.ErrNotFound
-	case res == casConflict:
-		return store.ErrConflict
-	}
-	return nil
+	return s.casResult(ctx, delIfScript.Run(ctx, s.c, []string{s.recordKey(ns, key)}, old))
 }

@@ -12,6 +12,11 @@ var (
 	// no secret. Telling them apart would let a caller probe for ids.
 	ErrAuthFailed = errors.New("clients: invalid client credentials")
 
+	// ErrBusy means too many bcrypt secret checks are queued; the caller
+	// should answer 503 and the client try again later. It says nothing
+	// of the secret.
+	ErrBusy = errors.New("clients: too many secret checks queued")
+
 	// ErrKeyNotFound means the client has no public key with the kid.
 	ErrKeyNotFound = errors.New("clients: no such client key")
 )

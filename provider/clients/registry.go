@@ -22,6 +22,7 @@ type Registry struct {
 	static     map[string]*Client
 	idTokenTTL time.Duration
 	now        func() time.Time
+	secrets    *secretChecker
 }
 
 // Option configures a Registry.
@@ -41,7 +42,7 @@ func WithClock(now func() time.Time) Option {
 // New returns a Registry over the static clients (from FromConfig, whose ids
 // are unique; of duplicates the first wins) and the dynamic clients in b.
 func New(b store.Backend, static []*Client, opts ...Option) *Registry {
-	r := &Registry{b: b, static: make(map[string]*Client, len(static)), now: time.Now}
+	r := &Registry{b: b, static: make(map[string]*Client, len(static)), now: time.Now, secrets: newSecretChecker()}
 	for _, o := range opts {
 		o(r)
 	}
@@ -100,8 +101,10 @@ var dummyHash = clientmeta.HashSecret("inkan: no such client")
 
 // AuthenticateSecret returns the client if secret is its secret
 // (client_secret_basic or client_secret_post). Every failure that is the
-// caller's fault returns ErrAuthFailed; only store failures differ. The
-// comparison takes constant time for a given hash form.
+// caller's fault returns ErrAuthFailed; only store failures, and ErrBusy
+// or the context's error while waiting for a bcrypt slot, differ. The
+// comparison takes constant time for a given hash form; a bcrypt match
+// is remembered (secretChecker).
 func (r *Registry) AuthenticateSecret(ctx context.Context, id, secret string) (*Client, error) {
 	c, err := r.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
@@ -111,7 +114,10 @@ func (r *Registry) AuthenticateSecret(ctx context.Context, id, secret string) (*
 	if err != nil {
 		return nil, err
 	}
-	ok := clientmeta.VerifySecret(c.SecretHash, secret) // runs even when it cannot match
+	ok, err := r.secrets.check(ctx, c.SecretHash, secret) // runs even when it cannot match
+	if err != nil {
+		return nil, err
+	}
 	if !ok || c.SecretHash == "" || !clientmeta.UsesSecret(string(c.Metadata.AuthMethod)) {
 		return nil, ErrAuthFailed
 	}

@@ -33,7 +33,7 @@ clients:
     redirect_uris: [https://spa.example.jp/cb]
 `
 
-func staticClients(t *testing.T) []*Client {
+func staticClients(t testing.TB) []*Client {
 	t.Helper()
 	cfg, err := config.Parse([]byte(configYAML))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/inkan-id/inkan/provider/bridge"
+	"github.com/inkan-id/inkan/provider/clients"
 	"github.com/inkan-id/inkan/provider/store"
 )
 
@@ -56,18 +57,20 @@ func invalidGrant(cause error) error {
 }
 
 // unavailable reports whether err means the store (or something behind
-// it) cannot serve right now.
+// it) cannot serve right now, or too many client secret checks are
+// queued.
 func unavailable(err error) bool {
-	return errors.Is(err, store.ErrUnavailable) ||
+	return errors.Is(err, store.ErrUnavailable) || errors.Is(err, clients.ErrBusy) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 // internal turns an unexpected error from a dependency into what the
-// client sees: 503 temporarily_unavailable when the store is down, else a
+// client sees: 503 temporarily_unavailable when the store is down or
+// secret checks are queued up (unavailable), else a
 // server_error (500). what names the operation for the log.
 func (s *Server) internal(ctx context.Context, what string, err error) error {
 	if unavailable(err) {
-		s.log.WarnContext(ctx, "store unavailable", "op", what, "err", err)
+		s.log.WarnContext(ctx, "unavailable", "op", what, "err", err)
 		return op.NewStatusError(errTemporarilyUnavailable().WithParent(err), http.StatusServiceUnavailable)
 	}
 	s.log.ErrorContext(ctx, "internal error", "op", what, "err", err)

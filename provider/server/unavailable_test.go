@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inkan-id/inkan/provider/clients"
 	"github.com/inkan-id/inkan/provider/store"
 )
 
@@ -267,5 +268,31 @@ func TestCompletionWithLostAnswer(t *testing.T) {
 	}
 	if !signedIn(b) {
 		t.Error("the landed login's session was dropped")
+	}
+}
+
+// busyDirectory answers every secret check as a queue of bcrypt checks
+// that is full.
+type busyDirectory struct{ clientDirectory }
+
+func (busyDirectory) checkSecret(context.Context, string, string) (*rpClient, error) {
+	return nil, fmt.Errorf("checking: %w", clients.ErrBusy)
+}
+
+// Too many secret checks queued is the provider's overload, not the
+// client's fault: 503 temporarily_unavailable, not invalid_client, and
+// the refresh token keeps working once the queue drains.
+func TestSecretChecksBusy(t *testing.T) {
+	e := newEnv(t)
+	rt := e.tokens("web", "web-secret")["refresh_token"].(string)
+	dir := e.srv.clients
+	e.srv.clients = busyDirectory{dir}
+	st, body := e.refresh(rt, "web", "web-secret")
+	if st != http.StatusServiceUnavailable || body["error"] != "temporarily_unavailable" {
+		t.Fatalf("busy: %d %v; want 503 temporarily_unavailable", st, body)
+	}
+	e.srv.clients = dir
+	if st, body := e.refresh(rt, "web", "web-secret"); st != http.StatusOK {
+		t.Fatalf("after: %d %v", st, body)
 	}
 }

@@ -55,6 +55,13 @@ func CheckSecretHash(h string) error {
 	return errors.New(`must start with "sha256:" or be a bcrypt hash ("$2a$", "$2b$", "$2y$")`)
 }
 
+// SlowHash reports whether checking a secret against hash is slow: every
+// form but "sha256:" (bcrypt, or a malformed hash, which VerifySecret
+// hands to bcrypt to refuse).
+func SlowHash(hash string) bool {
+	return !strings.HasPrefix(hash, sha256Prefix)
+}
+
 // VerifySecret reports whether secret matches hash, in time that does not
 // depend on how much of it matches. A malformed hash matches nothing.
 func VerifySecret(hash, secret string) bool {

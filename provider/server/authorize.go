@@ -111,6 +111,17 @@ func (s *Server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 	if err := checkAuthParams(d); err != nil {
 		return nil, err
 	}
+	if r.Request != nil && r.Form.Get("request_uri") != "" {
+		// The library's decoder drops it; OIDC Core §6.2 wants this error.
+		return nil, &oidc.Error{ErrorType: "request_uri_not_supported", Description: "request_uri is not supported."}
+	}
+	// The library keeps offline_access for every client; only those
+	// allowed it (by default, those with the refresh_token grant) get it,
+	// and with it refresh tokens that survive logout. Others carry on
+	// without it (OIDC Core §11: the OP may ignore it).
+	if slices.Contains(d.Scopes, oidc.ScopeOfflineAccess) && !c.IsScopeAllowed(oidc.ScopeOfflineAccess) {
+		d.Scopes = slices.DeleteFunc(slices.Clone(d.Scopes), func(s string) bool { return s == oidc.ScopeOfflineAccess })
+	}
 	var hintSub string
 	if d.IDTokenHint != "" {
 		sub, err := s.idTokenHintSubject(ctx, d.IDTokenHint, c.GetID())

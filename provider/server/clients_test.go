@@ -50,6 +50,8 @@ func testRegistry(t testing.TB, b store.Backend) *clients.Registry {
 		web(config.Client{ID: "web", Name: "Web Bank", Secret: "web-secret",
 			Scopes: []string{"openid", "offline_access", scopeVerifiedClaims}}),
 		web(config.Client{ID: "web2", Secret: "web2-secret"}),
+		// Refresh tokens, but not allowed offline_access.
+		web(config.Client{ID: "online", Secret: "online-secret", Scopes: []string{"openid"}}),
 		web(config.Client{ID: "post", Secret: "post-secret", TokenEndpointAuthMethod: "client_secret_post"}),
 		web(config.Client{ID: "jwt", TokenEndpointAuthMethod: "private_key_jwt", JWKS: config.RawJSON(jwks),
 			GrantTypes: []string{"authorization_code", "refresh_token", "client_credentials"},

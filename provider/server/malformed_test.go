@@ -45,6 +45,7 @@ func TestMalformedRequests(t *testing.T) {
 		{name: "authorize no scope", method: "GET", path: pathAuthorize, query: with("scope", ""), want: 303, wantErr: "invalid_request"},
 		{name: "authorize prompt none+login", method: "GET", path: pathAuthorize, query: with("prompt", "none login"), want: 303, wantErr: "invalid_request"},
 		{name: "authorize request object", method: "GET", path: pathAuthorize, query: with("request", "e30.e30.x"), want: 303, wantErr: "request_not_supported"},
+		{name: "authorize request_uri", method: "GET", path: pathAuthorize, query: with("request_uri", "urn:example:x"), want: 303, wantErr: "request_uri_not_supported"},
 		{name: "authorize bad challenge", method: "GET", path: pathAuthorize, query: with("code_challenge", "short"), want: 303, wantErr: "invalid_request"},
 		{name: "authorize huge state", method: "GET", path: pathAuthorize, query: with("state", strings.Repeat("s", 5000)), want: 303, wantErr: "invalid_request"},
 		{name: "authorize bad response_mode", method: "GET", path: pathAuthorize, query: with("response_mode", "jwt"), want: 303, wantErr: "invalid_request"},

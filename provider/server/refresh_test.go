@@ -228,3 +228,43 @@ func TestRotatedTokenAfterRotationOff(t *testing.T) {
 		t.Errorf("the reuse did not revoke the family: %d %v", st, body)
 	}
 }
+
+// TestOfflineAccessOnlyWhenAllowed: offline_access, whose refresh tokens
+// outlive a logout, goes only to clients allowed it. A client with the
+// refresh_token grant but without the scope gets its tokens, bound to
+// the session: the logout ends them.
+func TestOfflineAccessOnlyWhenAllowed(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		client       string
+		wantScope    string
+		refreshAfter int // status of a refresh after the logout
+	}{
+		{"online", "openid", http.StatusBadRequest},
+		{"web", "openid offline_access", http.StatusOK},
+	} {
+		t.Run(tc.client, func(t *testing.T) {
+			b := e.browser()
+			p := newPKCE()
+			v := authParams(tc.client, rpRedirect, p)
+			v.Set("scope", "openid offline_access")
+			code, _ := b.login(v, e.card())
+			st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+				"redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}, tc.client, tc.client+"-secret")
+			rt, _ := body["refresh_token"].(string)
+			if st != http.StatusOK || rt == "" {
+				t.Fatalf("token: %d %v", st, body)
+			}
+			if body["scope"] != tc.wantScope {
+				t.Errorf("scope %q, want %q", body["scope"], tc.wantScope)
+			}
+			resp := b.get(e.issuer + pathEndSession + "?" + url.Values{"id_token_hint": {body["id_token"].(string)}}.Encode())
+			if resp.StatusCode >= 400 {
+				t.Fatalf("logout: %d", resp.StatusCode)
+			}
+			if st, body := e.refresh(rt, tc.client, tc.client+"-secret"); st != tc.refreshAfter {
+				t.Errorf("refresh after logout: %d %v, want %d", st, body, tc.refreshAfter)
+			}
+		})
+	}
+}

@@ -231,9 +231,10 @@ func TestRoundTripsPerLogin(t *testing.T) {
 		// read of an old session: the browser's cookie was minted at
 		// /authorize.
 		{"callback", map[string]int{"Get": 1, "Batch": 1}},
-		// GET code; batch (delete exactly it, code-used, family, session
-		// member, refresh token, family member, access token).
-		{"token", map[string]int{"Get": 1, "Batch": 1}},
+		// GetMany (code, its session's sid record); batch (the session
+		// still there, delete exactly the code, code-used, family,
+		// session member, refresh token, family member, access token).
+		{"token", map[string]int{"GetMany": 1, "Batch": 1}},
 		// GetMany (access token, its family).
 		{"userinfo", map[string]int{"GetMany": 1}},
 	}

@@ -75,7 +75,7 @@ func (s *Server) callbackHandler(w http.ResponseWriter, r *http.Request) {
 	if hintMismatch || ar.Denied {
 		err = store.Apply(ctx, s.backend, consume)
 	} else {
-		code = newSecret()
+		code = sessionCode(ar.SID)
 		rec, merr := json.Marshal(codeRecord{
 			ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, Scopes: ar.Scopes, Nonce: ar.Nonce,
 			CodeChallenge: ar.CodeChallenge, AccountID: ar.AccountID, AuthTime: ar.AuthTime.Unix(),

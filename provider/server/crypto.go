@@ -108,6 +108,11 @@ func familyToken(family string) string {
 	return family + "." + newSecret()
 }
 
+// sessionCode returns a new authorization code with its session's sid in
+// front, in familyToken's shape: the code exchange reads the session
+// along with the code (familyOf gives the sid back).
+func sessionCode(sid string) string { return familyToken(sid) }
+
 // familyJTI is familyToken for a JWT access token's jti.
 func familyJTI(family string) string {
 	if family == "" {

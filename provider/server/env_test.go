@@ -274,7 +274,7 @@ func location(resp *http.Response) *url.URL {
 	return l
 }
 
-func mustParse(t *testing.T, s string) *url.URL {
+func mustParse(t testing.TB, s string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(s)
 	if err != nil {

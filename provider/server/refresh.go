@@ -64,6 +64,13 @@ func (s *Server) startFamilyOps(g *grant, ops []store.Op) (string, []store.Op, e
 		Offline: slices.Contains(g.scopes, oidc.ScopeOfflineAccess),
 		Expires: now.Add(s.cfg.RefreshTokenTTL).Unix(),
 	}
+	if !fam.Offline && g.sid != "" && !g.authTime.IsZero() {
+		// Without offline_access the family belongs to the browser
+		// session, which was made at the login and ends SessionTTL later
+		// (it is never extended): so does the family, even when nobody
+		// logs out.
+		fam.Expires = min(fam.Expires, g.authTime.Add(s.cfg.SessionTTL).Unix())
+	}
 	raw, err := json.Marshal(fam)
 	if err != nil {
 		return "", nil, err

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/inkan-id/inkan/provider/store"
 )
 
 // tokens logs in as client (secret auth via basic) and returns the token
@@ -266,5 +268,105 @@ func TestOfflineAccessOnlyWhenAllowed(t *testing.T) {
 				t.Errorf("refresh after logout: %d %v, want %d", st, body, tc.refreshAfter)
 			}
 		})
+	}
+}
+
+// sessionCookie is the browser's session cookie value.
+func (b *browser) sessionCookie() string {
+	for _, c := range b.c.Jar.Cookies(mustParse(b.e.t, b.e.issuer+"/")) {
+		if c.Name == b.e.srv.cfg.SessionCookie {
+			return c.Value
+		}
+	}
+	b.e.t.Fatal("no session cookie")
+	return ""
+}
+
+// TestCodeAfterLogout: a code issued before its session ended buys
+// nothing after: its tokens would be bound to a session that a logout
+// already swept, and no later logout could reach them.
+func TestCodeAfterLogout(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.browser()
+	b.login(authParams("web", rpRedirect, newPKCE()), e.card())
+	p := newPKCE()
+	code, _ := b.login(authParams("web", rpRedirect, p), e.card()) // SSO: same session
+	if err := e.srv.deleteSession(ctx, hashKey(b.sessionCookie())); err != nil {
+		t.Fatal(err)
+	}
+	st, body := e.exchange(code, rpRedirect, p.verifier)
+	if st != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Fatalf("code after logout: %d %v, want invalid_grant", st, body)
+	}
+	if _, err := e.backend.Get(ctx, nsCodeUsed, hashKey(code)); !notFound(err) {
+		t.Errorf("the refused code was recorded as redeemed (err %v)", err)
+	}
+}
+
+// endsSIDOnRead ends a session right after the code exchange read it:
+// a logout landing between the read and the batch.
+type endsSIDOnRead struct {
+	store.Backend
+	sid string
+}
+
+var _ store.MultiGetter = (*endsSIDOnRead)(nil)
+
+func (b *endsSIDOnRead) GetMany(ctx context.Context, keys []store.Key) ([][]byte, error) {
+	vals, err := store.GetMany(ctx, b.Backend, keys...)
+	if err == nil && len(keys) == 2 && keys[1].NS == nsSID && keys[1].Key == b.sid {
+		err = b.Backend.Delete(ctx, nsSID, b.sid)
+	}
+	return vals, err
+}
+
+func TestCodeExchangeRacesLogout(t *testing.T) {
+	clk := newClock()
+	inner := openBolt(t, clk)
+	wrap := &endsSIDOnRead{Backend: inner}
+	e := newEnvOn(t, clk, wrap)
+	p := newPKCE()
+	code, _ := e.browser().login(authParams("web", rpRedirect, p), e.card())
+	wrap.sid = familyOf(code)
+	if wrap.sid == "" {
+		t.Fatal("the code names no session")
+	}
+	st, body := e.exchange(code, rpRedirect, p.verifier)
+	if st != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Fatalf("code whose session ended during the exchange: %d %v, want invalid_grant", st, body)
+	}
+	if ms, err := inner.Members(context.Background(), nsSession, wrap.sid); err != nil || len(ms) != 0 {
+		t.Errorf("the ended session gained families %v (err %v)", ms, err)
+	}
+}
+
+// TestFamilyEndsWithSession: without offline_access a refresh family
+// ends when its session would, even when nobody logs out; with it, the
+// family lives on.
+func TestFamilyEndsWithSession(t *testing.T) {
+	e := newEnv(t)
+	tokens := func(scope string) string {
+		p := newPKCE()
+		v := authParams("web", rpRedirect, p)
+		v.Set("scope", scope)
+		code, _ := e.browser().login(v, e.card())
+		st, body := e.exchange(code, rpRedirect, p.verifier)
+		if st != http.StatusOK {
+			t.Fatalf("token: %d %v", st, body)
+		}
+		return body["refresh_token"].(string)
+	}
+	online, offline := tokens("openid"), tokens("openid offline_access")
+	e.clock.Advance(e.srv.cfg.SessionTTL - time.Minute)
+	if st, body := e.refresh(online, "web", "web-secret"); st != http.StatusOK {
+		t.Fatalf("before the session's end: %d %v", st, body)
+	}
+	e.clock.Advance(2 * time.Minute)
+	if st, body := e.refresh(online, "web", "web-secret"); st != http.StatusBadRequest {
+		t.Errorf("session-bound family after the session's end: %d %v, want 400", st, body)
+	}
+	if st, body := e.refresh(offline, "web", "web-secret"); st != http.StatusOK {
+		t.Errorf("offline family after the session's end: %d %v", st, body)
 	}
 }

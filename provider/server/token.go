@@ -165,12 +165,20 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 		return nil, invalidGrant(errors.New("code too long"))
 	}
 	key := hashKey(d.Code)
-	raw, err := s.backend.Get(ctx, nsCode, key)
-	if notFound(err) {
-		return nil, s.codeReused(ctx, key, c)
+	// The code names its session in front (sessionCode): read the
+	// session's sid record along, to refuse a code whose session ended.
+	keys := []store.Key{{NS: nsCode, Key: key}}
+	sidHint := familyOf(d.Code)
+	if sidHint != "" {
+		keys = append(keys, store.Key{NS: nsSID, Key: sidHint})
 	}
+	vals, err := store.GetMany(ctx, s.backend, keys...)
 	if err != nil {
 		return nil, s.internal(ctx, "code lookup", err)
+	}
+	raw := vals[0]
+	if raw == nil {
+		return nil, s.codeReused(ctx, key, c)
 	}
 	var rec codeRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
@@ -212,10 +220,30 @@ func (s *Server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 	if err != nil {
 		return nil, s.internal(ctx, "code redemption record", err)
 	}
-	resp, err := s.issue(ctx, g, pa, store.DeleteIf(nsCode, key, raw), store.Put(nsCodeUsed, key, used, s.cfg.CodeTTL+usedCodeMargin))
+	first := []store.Op{store.DeleteIf(nsCode, key, raw), store.Put(nsCodeUsed, key, used, s.cfg.CodeTTL+usedCodeMargin)}
+	if rec.SID != "" {
+		// The session must still be there when the tokens bound to it
+		// land: a logout in between would miss their family. The check
+		// leads the batch, so where batches go op by op a failed check
+		// writes nothing either.
+		sidVal, err := s.sidRecord(ctx, rec.SID, sidHint, vals)
+		if err != nil {
+			return nil, s.internal(ctx, "code session", err)
+		}
+		if sidVal == nil {
+			return nil, invalidGrant(errors.New("the code's session has ended"))
+		}
+		first = append([]store.Op{store.Swap(nsSID, rec.SID, sidVal, sidVal)}, first...)
+	}
+	resp, err := s.issue(ctx, g, pa, first...)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
-		// Only the code's delete can find its record gone or changed:
-		// nothing of this redemption was written.
+		// The session check or the code's delete found its record gone or
+		// changed: nothing of this redemption was written.
+		if rec.SID != "" {
+			if v, err := s.sidRecord(ctx, rec.SID, "", nil); err == nil && v == nil {
+				return nil, invalidGrant(errors.New("the code's session ended during the exchange"))
+			}
+		}
 		return nil, s.codeReused(ctx, key, c)
 	}
 	if err != nil {
@@ -252,6 +280,19 @@ func (s *Server) issue(ctx context.Context, g *grant, pa *pendingAccess, first .
 		}
 	}
 	return s.tokenResponse(pa, refresh, idt, g.scopes), nil
+}
+
+// sidRecord returns the sid record of sid (nil when the session ended):
+// the one read along with the code when the code named it, else a read.
+func (s *Server) sidRecord(ctx context.Context, sid, hint string, vals [][]byte) ([]byte, error) {
+	if hint == sid && len(vals) > 1 {
+		return vals[1], nil
+	}
+	v, err := s.backend.Get(ctx, nsSID, sid)
+	if notFound(err) {
+		return nil, nil
+	}
+	return v, err
 }
 
 // undoIssue removes what a failed issue may have stored.

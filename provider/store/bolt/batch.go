@@ -22,6 +22,9 @@ func (s *Store) Swap(ctx context.Context, ns, key string, old, val []byte) error
 	if err := checkWrite(ns, key, val, 0); err != nil {
 		return err
 	}
+	if err := store.ValidateValue(old); err != nil {
+		return err
+	}
 	return s.update(ctx, func(tx *bbolt.Tx, now time.Time) error {
 		return swap(tx, now, ns, key, old, val)
 	})

@@ -22,6 +22,9 @@ func (s *Store) Swap(ctx context.Context, ns, key string, old, val []byte) error
 	if err := s.checkWrite(ctx, ns, key, val, 0); err != nil {
 		return err
 	}
+	if err := store.ValidateValue(old); err != nil {
+		return err
+	}
 	return s.casResult(ctx, casScript.Run(ctx, s.c, []string{s.recordKey(ns, key)}, old, val))
 }
 

@@ -12,11 +12,15 @@ import (
 )
 
 // transientPrefixes are Redis error replies that mean the server cannot
-// serve right now (loading, failing over, out of memory, busy script, ...),
-// not that the request was wrong: to a caller they are an outage.
+// serve right now (loading, failing over, out of memory, busy script,
+// failing disk, ...), not that the request was wrong: to a caller they
+// are an outage.
 var transientPrefixes = []string{
 	"LOADING", "MASTERDOWN", "CLUSTERDOWN", "READONLY", "TRYAGAIN",
 	"NOREPLICAS", "OOM", "BUSY", "ERR max number of clients",
+	// Writes refused because the last snapshot or AOF write failed
+	// (a full or failing disk).
+	"MISCONF",
 }
 
 // fail classifies an error from go-redis; nil stays nil. The caller's

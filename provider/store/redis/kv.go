@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -212,6 +213,11 @@ func (s *Store) checkWrite(ctx context.Context, ns, key string, val []byte, ttl 
 // become "no expiry".
 func roundTTL(ttl time.Duration) time.Duration {
 	if r := ttl % time.Millisecond; r != 0 {
+		if ttl > math.MaxInt64-time.Millisecond {
+			// Rounding up would overflow to a negative TTL, which deletes;
+			// 292 years less a fraction of a millisecond is as long.
+			return ttl - r
+		}
 		ttl += time.Millisecond - r
 	}
 	return ttl

@@ -64,7 +64,7 @@ const DefaultPrefix = "inkan"
 var errClosed = fmt.Errorf("store: redis: %w: %w", store.ErrUnavailable, goredis.ErrClosed)
 
 // New returns a Store on client. The Store owns client from then on: Close
-// closes it. New does not contact the server; call Ping to check it.
+// closes it, and New closes it when it fails. New does not contact the server; call Ping to check it.
 func New(client goredis.UniversalClient, opts *Options) (*Store, error) {
 	if client == nil {
 		return nil, errors.New("store: redis: nil client")
@@ -74,6 +74,7 @@ func New(client goredis.UniversalClient, opts *Options) (*Store, error) {
 		prefix = opts.Prefix
 	}
 	if strings.ContainsAny(prefix, "{}\x00") || len(prefix) > store.MaxNameLen {
+		client.Close() // owned from the call on, whatever its outcome
 		return nil, fmt.Errorf("store: redis: invalid key prefix %q: it may not contain '{', '}' or NUL, nor exceed %d bytes", prefix, store.MaxNameLen)
 	}
 	return &Store{c: client, prefix: prefix + ":{"}, nil

@@ -35,6 +35,10 @@ func testSwap(t *testing.T, b store.Backend) {
 	if err := s.Swap(ctx, "sw", "", []byte("v2"), []byte("v3")); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("Swap of an empty key: %v, want ErrInvalid", err)
 	}
+	if err := s.Swap(ctx, "sw", "k", make([]byte, store.MaxValueLen+1), []byte("v3")); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("Swap from an oversized value: %v, want ErrInvalid", err)
+	}
+	wantValue(t, b, "sw", "k", "v2")
 
 	// The record keeps its expiry: swapped just before it, it still goes.
 	if err := b.Put(ctx, "sw", "ttl", []byte("a"), 300*time.Millisecond); err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -115,6 +116,14 @@ func testExpiry(t *testing.T, b store.Backend) {
 	// An expired set's members do not come back when it is reused.
 	must(b.AddMember(ctx, "exp", "s-short", "c", 0))
 	wantMembers(t, b, "exp", "s-short", "c")
+
+	// A TTL near the largest Duration is a very long life, not an
+	// overflow to "already expired".
+	huge := time.Duration(math.MaxInt64)
+	must(b.AddMember(ctx, "exp", "s-huge", "m", huge))
+	wantMembers(t, b, "exp", "s-huge", "m")
+	must(b.Put(ctx, "exp", "huge", []byte("v"), huge))
+	wantValue(t, b, "exp", "huge", "v")
 
 	// Everything else outlived the short TTL.
 	wantValue(t, b, "exp", "persist", "v+u")

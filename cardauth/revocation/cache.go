@@ -32,7 +32,11 @@ type CacheConfig struct {
 // identifier and serial (jpki.md §6.2): Revoked forever (JPKI never
 // releases a hold), Good for a short TTL and never past NextUpdate, Unknown
 // and errors not at all. It is safe for concurrent use and a hit does not
-// allocate.
+// allocate. A hit returns the Result as the source made it, CheckedAt
+// included.
+//
+// The TTL is meant for logins. Cache is a FreshChecker: CheckFresh, for
+// eKYC signing, never reuses a Good answer.
 //
 // When full, a shard evicts an expired or Good entry before it touches a
 // Revoked one; an evicted Revoked answer is simply asked for again.
@@ -54,6 +58,8 @@ type cacheEntry struct {
 	res     Result
 	expires time.Time // zero: never
 }
+
+var _ FreshChecker = (*Cache)(nil)
 
 // NewCache wraps next.
 func NewCache(next Checker, cfg CacheConfig) *Cache {
@@ -81,6 +87,20 @@ func NewCache(next Checker, cfg CacheConfig) *Cache {
 
 // Check implements Checker.
 func (c *Cache) Check(ctx context.Context, cert, issuer *x509.Certificate) (Result, error) {
+	return c.check(ctx, cert, issuer, false)
+}
+
+// CheckFresh implements FreshChecker: it asks the wrapped Checker even when
+// a Good answer is cached, and caches what it gets as Check does. A cached
+// Revoked answer is still returned: JPKI never releases a hold, so no
+// fresher answer can make the certificate good again.
+func (c *Cache) CheckFresh(ctx context.Context, cert, issuer *x509.Certificate) (Result, error) {
+	return c.check(ctx, cert, issuer, true)
+}
+
+// check answers from the cache, or asks next and caches its answer. fresh
+// skips cached Good answers.
+func (c *Cache) check(ctx context.Context, cert, issuer *x509.Certificate, fresh bool) (Result, error) {
 	var buf [96]byte
 	k := appendKey(buf[:0], IssuerKeyID(cert, issuer), cert.SerialNumber)
 	sh := &c.shards[maphash.Bytes(c.seed, k)%cacheShards]
@@ -89,7 +109,7 @@ func (c *Cache) Check(ctx context.Context, cert, issuer *x509.Certificate) (Resu
 	sh.mu.RLock()
 	e, ok := sh.m[string(k)]
 	sh.mu.RUnlock()
-	if ok && (e.expires.IsZero() || now.Before(e.expires)) {
+	if ok && (e.expires.IsZero() || now.Before(e.expires)) && (!fresh || e.res.Status == Revoked) {
 		return e.res, nil
 	}
 

@@ -117,6 +117,49 @@ func TestCache(t *testing.T) {
 			_ = r
 		}
 	})
+	t.Run("fresh skips a cached good answer and caches the new one", func(t *testing.T) {
+		clk := newClock(t0)
+		s := NewStatic(Good)
+		c := NewCache(s, CacheConfig{Now: clk.Now, GoodTTL: time.Hour})
+		if r, _ := c.Check(ctx, leaf, ca.cert); r.Status != Good {
+			t.Fatalf("first check: %v", r.Status)
+		}
+		s.Revoke(ca.cert.SubjectKeyId, leaf.SerialNumber, ReasonKeyCompromise, t0)
+		clk.Add(time.Minute)
+		if r, _ := c.Check(ctx, leaf, ca.cert); r.Status != Good {
+			t.Fatalf("Check within the TTL: %v, want the cached good answer", r.Status)
+		}
+		if r, err := c.CheckFresh(ctx, leaf, ca.cert); err != nil || r.Status != Revoked {
+			t.Fatalf("CheckFresh: %v %v, want revoked", r.Status, err)
+		}
+		if r, _ := c.Check(ctx, leaf, ca.cert); r.Status != Revoked {
+			t.Fatalf("Check after CheckFresh: %v, want the fresh answer cached", r.Status)
+		}
+	})
+	t.Run("fresh still answers a cached revoked answer", func(t *testing.T) {
+		src := &counting{res: Result{Status: Revoked}}
+		c := NewCache(src, CacheConfig{Now: fixedNow(t0)})
+		c.Check(ctx, leaf, ca.cert)
+		src.res = Result{Status: Good} // a source that "forgets" is not believed
+		if r, err := c.CheckFresh(ctx, leaf, ca.cert); err != nil || r.Status != Revoked {
+			t.Fatalf("CheckFresh: %v %v", r.Status, err)
+		}
+		if n := src.calls.Load(); n != 1 {
+			t.Fatalf("source asked %d times, want 1", n)
+		}
+	})
+	t.Run("fresh reports an outage, not the cached good answer", func(t *testing.T) {
+		src := &counting{res: Result{Status: Good}}
+		c := NewCache(src, CacheConfig{Now: fixedNow(t0)})
+		c.Check(ctx, leaf, ca.cert)
+		src.res, src.err = Result{}, errors.New("down")
+		if r, err := c.CheckFresh(ctx, leaf, ca.cert); err == nil || r.Status != Unknown {
+			t.Fatalf("CheckFresh during an outage: %v %v", r.Status, err)
+		}
+		if n := src.calls.Load(); n != 2 {
+			t.Fatalf("source asked %d times, want 2", n)
+		}
+	})
 	t.Run("key includes the issuer", func(t *testing.T) {
 		gen2 := newCA(t, "Auth CA", []byte("gen2"))
 		leaf2 := gen2.issue(t, 100, leafOpts{}) // same serial, other generation

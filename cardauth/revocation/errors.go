@@ -9,7 +9,8 @@ import (
 var (
 	// ErrMalformed: the CRL or OCSP response could not be parsed, or uses a
 	// feature this package refuses to interpret (delta CRLs, indirect CRLs,
-	// unknown critical extensions).
+	// unknown critical extensions, an OCSP response with several answers
+	// for the certificate's serial).
 	ErrMalformed = errors.New("revocation: malformed status information")
 	// ErrBadSignature: the status information is not signed by the issuer
 	// (or by a responder the issuer authorised).

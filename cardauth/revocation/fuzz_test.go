@@ -146,12 +146,18 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	revoked.Status, revoked.RevokedAt, revoked.RevocationReason = ocsp.Revoked, tu, ReasonSuperseded
 	wrongSerial := good
 	wrongSerial.SerialNumber = big.NewInt(6)
+	// Another generation's CA (same DN, other key) with a good entry for
+	// the same serial, ahead of ours.
+	otherGen := newCA(t, "Fuzz CA", []byte("other generation"))
+	serial := leaf.SerialNumber.Int64()
 	resps := map[string][]byte{
 		"good":         ocspResponse(t, ca.cert, ca.cert, ca.key, good),
 		"revoked":      ocspResponse(t, ca.cert, ca.cert, ca.key, revoked),
 		"delegated":    ocspResponse(t, ca.cert, responder, rkey, good),
 		"wrong-serial": ocspResponse(t, ca.cert, ca.cert, ca.key, wrongSerial),
 		"try-later":    ocsp.TryLaterErrorResponse,
+		"other-issuer-first": ocspMultiResponse(t, ca.cert, ca.key, tu, nu,
+			ocspEntry{otherGen.cert, serial, ocsp.Good}, ocspEntry{ca.cert, serial, ocsp.Revoked}),
 	}
 	for name, b := range resps {
 		writeSeed(t, "FuzzOCSPResponse", name, b)
@@ -197,7 +203,7 @@ func TestFuzzSeeds(t *testing.T) {
 			t.Errorf("CRL %s: %v %v, want %v", name, r.Status, err, want)
 		}
 	}
-	for name, want := range map[string]Status{"good": Good, "revoked": Revoked, "delegated": Good, "wrong-serial": Unknown, "try-later": Unknown} {
+	for name, want := range map[string]Status{"good": Good, "revoked": Revoked, "delegated": Good, "wrong-serial": Unknown, "try-later": Unknown, "other-issuer-first": Unknown} {
 		r, err := (&OCSPSource{}).evaluate(read("FuzzOCSPResponse", name), p.leaf, p.ca, fuzzNow)
 		if r.Status != want || (want == Unknown) == (err == nil) {
 			t.Errorf("OCSP %s: %v %v, want %v", name, r.Status, err, want)

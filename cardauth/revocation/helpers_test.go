@@ -5,6 +5,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -225,4 +227,118 @@ func newClock(t time.Time) *clock { c := &clock{}; c.ns.Store(t.UnixNano()); ret
 func (c *clock) Now() time.Time   { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) Add(d time.Duration) {
 	c.ns.Add(int64(d))
+}
+
+// ocspEntry is one SingleResponse of a hand-built OCSP response.
+type ocspEntry struct {
+	issuer *x509.Certificate // whose name and key the CertID hashes
+	serial int64
+	status int // ocsp.Good, ocsp.Revoked or ocsp.Unknown
+}
+
+// The ASN.1 of an OCSP response (RFC 6960 §4.2.1), enough to write one with
+// several SingleResponses: ocsp.CreateResponse only writes one.
+type (
+	asn1CertID struct {
+		HashAlgorithm pkix.AlgorithmIdentifier
+		NameHash      []byte
+		IssuerKeyHash []byte
+		SerialNumber  *big.Int
+	}
+	asn1RevokedInfo struct {
+		RevocationTime time.Time       `asn1:"generalized"`
+		Reason         asn1.Enumerated `asn1:"explicit,tag:0,optional"`
+	}
+	asn1SingleResponse struct {
+		CertID     asn1CertID
+		Good       asn1.Flag       `asn1:"tag:0,optional"`
+		Revoked    asn1RevokedInfo `asn1:"tag:1,optional"`
+		Unknown    asn1.Flag       `asn1:"tag:2,optional"`
+		ThisUpdate time.Time       `asn1:"generalized"`
+		NextUpdate time.Time       `asn1:"generalized,explicit,tag:0,optional"`
+	}
+	asn1ResponseData struct {
+		ResponderID asn1.RawValue
+		ProducedAt  time.Time `asn1:"generalized"`
+		Responses   []asn1SingleResponse
+	}
+	asn1BasicResponse struct {
+		TBSResponseData    asn1.RawValue
+		SignatureAlgorithm pkix.AlgorithmIdentifier
+		Signature          asn1.BitString
+	}
+	asn1ResponseBytes struct {
+		ResponseType asn1.ObjectIdentifier
+		Response     []byte
+	}
+	asn1OCSPResponse struct {
+		Status   asn1.Enumerated
+		Response asn1ResponseBytes `asn1:"explicit,tag:0"`
+	}
+)
+
+// ocspMultiResponse has signer (an ECDSA P-256 CA, the issuer itself) sign a
+// response holding entries in order, fresh from thisUpdate to nextUpdate.
+func ocspMultiResponse(t testing.TB, signer *x509.Certificate, key crypto.Signer, thisUpdate, nextUpdate time.Time, entries ...ocspEntry) []byte {
+	t.Helper()
+	sha1Hash := func(b []byte) []byte { h := sha1.Sum(b); return h[:] }
+	signerKey, ok := subjectPublicKeyBits(signer.RawSubjectPublicKeyInfo)
+	if !ok {
+		t.Fatal("signer SPKI")
+	}
+	keyHash, err := asn1.Marshal(sha1Hash(signerKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := asn1ResponseData{
+		ResponderID: asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, IsCompound: true, Bytes: keyHash}, // byKey
+		ProducedAt:  thisUpdate,
+	}
+	for _, e := range entries {
+		ik, ok := subjectPublicKeyBits(e.issuer.RawSubjectPublicKeyInfo)
+		if !ok {
+			t.Fatal("issuer SPKI")
+		}
+		sr := asn1SingleResponse{
+			CertID: asn1CertID{
+				HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oidSHA1, Parameters: asn1.NullRawValue},
+				NameHash:      sha1Hash(e.issuer.RawSubject),
+				IssuerKeyHash: sha1Hash(ik),
+				SerialNumber:  big.NewInt(e.serial),
+			},
+			ThisUpdate: thisUpdate,
+			NextUpdate: nextUpdate,
+		}
+		switch e.status {
+		case ocsp.Good:
+			sr.Good = true
+		case ocsp.Revoked:
+			sr.Revoked = asn1RevokedInfo{RevocationTime: thisUpdate, Reason: ReasonKeyCompromise}
+		default:
+			sr.Unknown = true
+		}
+		rd.Responses = append(rd.Responses, sr)
+	}
+	tbs, err := asn1.Marshal(rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := sha256.Sum256(tbs)
+	sig, err := key.Sign(rand.Reader, digest[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	basic, err := asn1.Marshal(asn1BasicResponse{
+		TBSResponseData:    asn1.RawValue{FullBytes: tbs},
+		SignatureAlgorithm: pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}}, // ecdsa-with-SHA256
+		Signature:          asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := asn1.Marshal(asn1OCSPResponse{Response: asn1ResponseBytes{ResponseType: oidOCSPBasic, Response: basic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

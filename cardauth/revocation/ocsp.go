@@ -114,8 +114,8 @@ func (s *OCSPSource) evaluate(body []byte, cert, issuer *x509.Certificate, now t
 	if status != int(ocsp.Success) {
 		return res, fmt.Errorf("%w: %s", ErrResponder, ocsp.ResponseStatus(status))
 	}
-	if !slices.ContainsFunc(ids, func(id certID) bool { return id.matches(cert, issuer) }) {
-		return res, ErrMismatch
+	if err := checkCertIDs(ids, cert, issuer); err != nil {
+		return res, err
 	}
 	// issuer nil: we check who signed below, with rules x/crypto lacks.
 	r, err := ocsp.ParseResponseForCert(body, cert, nil)
@@ -160,6 +160,27 @@ func (s *OCSPSource) evaluate(body []byte, cert, issuer *x509.Certificate, now t
 		res.Status = Unknown
 	}
 	return res, nil
+}
+
+// checkCertIDs requires exactly one SingleResponse with the certificate's
+// serial, and that it names the issuer. ParseResponseForCert takes the
+// status from the first SingleResponse whose serial matches, without looking
+// at the issuer hashes: if we accepted a response because some other entry
+// matched, a good entry for another CA's certificate with the same serial
+// (JPKI generations share one DN) could answer for a revoked one. Several
+// entries for the serial are ambiguous, so they are refused even when all
+// name our issuer.
+func checkCertIDs(ids []certID, cert, issuer *x509.Certificate) error {
+	i := slices.IndexFunc(ids, func(id certID) bool { return id.serialNum.Cmp(cert.SerialNumber) == 0 })
+	switch {
+	case i < 0:
+		return ErrMismatch
+	case slices.ContainsFunc(ids[i+1:], func(id certID) bool { return id.serialNum.Cmp(cert.SerialNumber) == 0 }):
+		return fmt.Errorf("%w: OCSP response holds several answers for serial %s", ErrMalformed, cert.SerialNumber)
+	case !ids[i].matches(cert, issuer):
+		return ErrMismatch
+	}
+	return nil
 }
 
 // checkSigner verifies that the issuer, or a responder the issuer

@@ -153,3 +153,49 @@ func TestOCSPSourceURLOverrideAndTimeout(t *testing.T) {
 		t.Fatal("override URL not used")
 	}
 }
+
+// TestOCSPSeveralResponses covers responses with more than one
+// SingleResponse. ParseResponseForCert takes the status from the first entry
+// with the certificate's serial, whatever issuer it names, so the entry with
+// the serial must be unique and must name our issuer.
+func TestOCSPSeveralResponses(t *testing.T) {
+	ca := newCA(t, "Auth CA", nil)
+	other := newCA(t, "Auth CA", []byte("other generation")) // same DN, other key
+	leaf := ca.issue(t, 42, leafOpts{})
+	tests := []struct {
+		name       string
+		entries    []ocspEntry
+		wantErr    error
+		wantStatus Status
+	}{
+		{name: "other CA's good entry first, ours revoked", wantErr: ErrMalformed,
+			entries: []ocspEntry{{other.cert, 42, ocsp.Good}, {ca.cert, 42, ocsp.Revoked}}},
+		{name: "ours revoked first, other CA's good entry", wantErr: ErrMalformed,
+			entries: []ocspEntry{{ca.cert, 42, ocsp.Revoked}, {other.cert, 42, ocsp.Good}}},
+		{name: "ours twice", wantErr: ErrMalformed,
+			entries: []ocspEntry{{ca.cert, 42, ocsp.Good}, {ca.cert, 42, ocsp.Good}}},
+		{name: "only the other CA's entry for the serial", wantErr: ErrMismatch,
+			entries: []ocspEntry{{ca.cert, 7, ocsp.Good}, {other.cert, 42, ocsp.Good}}},
+		{name: "no entry for the serial", wantErr: ErrMismatch,
+			entries: []ocspEntry{{ca.cert, 7, ocsp.Good}, {ca.cert, 8, ocsp.Good}}},
+		{name: "other serials around ours", wantStatus: Revoked,
+			entries: []ocspEntry{{ca.cert, 7, ocsp.Good}, {ca.cert, 42, ocsp.Revoked}, {other.cert, 8, ocsp.Good}}},
+		{name: "single entry", wantStatus: Good,
+			entries: []ocspEntry{{ca.cert, 42, ocsp.Good}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := ocspMultiResponse(t, ca.cert, ca.key, t0.Add(-time.Minute), t0.Add(time.Hour), tc.entries...)
+			r, err := (&OCSPSource{}).evaluate(body, leaf, ca.cert, t0)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) || r.Status != Unknown {
+					t.Fatalf("got %v, %v; want %v", r.Status, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || r.Status != tc.wantStatus {
+				t.Fatalf("got %v, %v; want %v", r.Status, err, tc.wantStatus)
+			}
+		})
+	}
+}

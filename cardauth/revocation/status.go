@@ -74,6 +74,18 @@ type Checker interface {
 	Check(ctx context.Context, cert, issuer *x509.Certificate) (Result, error)
 }
 
+// FreshChecker is a Checker that can also answer without reusing a cached
+// Good answer. eKYC signing asks it this way: jpki.md §6.2 allows a Good
+// answer to be reused for minutes at login, but not for a signing event.
+// A Checker without a cache is fresh already and need not implement it.
+type FreshChecker interface {
+	Checker
+	// CheckFresh is Check, except that a Good answer must come from the
+	// source now. A cached Revoked answer may still be returned, since
+	// JPKI revocation is forever.
+	CheckFresh(ctx context.Context, cert, issuer *x509.Certificate) (Result, error)
+}
+
 // CheckerFunc adapts a function to Checker.
 type CheckerFunc func(ctx context.Context, cert, issuer *x509.Certificate) (Result, error)
 

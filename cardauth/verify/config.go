@@ -48,15 +48,22 @@ type Config struct {
 	// §4.6, §10).
 	AuthPolicies, SignPolicies []asn1.ObjectIdentifier
 	// Revocation answers revocation status (required; put a
-	// revocation.Cache in front of a network source).
+	// revocation.Cache in front of a network source). For Purpose Sign,
+	// a checker that implements revocation.FreshChecker (a Cache does) is
+	// asked with CheckFresh, so that eKYC signing never relies on a cached
+	// Good answer (jpki.md §6.2); logins use Check and the cache's TTL.
 	Revocation revocation.Checker
 	// SoftFail, when positive, bounds how long a revocation outage may let
 	// logins (Purpose Auth) through (design.md rule 6): while the last
-	// definitive answer (Good or Revoked) from the revocation source is at
+	// definitive decision (Good or Revoked) of the revocation source is at
 	// most SoftFail old, an Unknown or failed check is accepted and the
 	// Result is marked SoftFailed. Past that bound, and before the first
 	// definitive answer since start, it fails closed. Zero always fails
 	// closed. Signing never soft-fails.
+	//
+	// The age is that of the decision (revocation.Result.CheckedAt), not of
+	// the answer: answers a cache repeats do not extend the window, and a
+	// checker that leaves CheckedAt zero never opens it.
 	SoftFail time.Duration
 	// MaxCertSize caps the certificate DER (default DefaultMaxCertSize).
 	MaxCertSize int
@@ -73,9 +80,12 @@ type Verifier struct {
 	authPolicies []asn1.ObjectIdentifier
 	signPolicies []asn1.ObjectIdentifier
 	rev          revocation.Checker
-	softFail     time.Duration
-	// lastDefinitive is the Unix nanosecond time of the last Good or
-	// Revoked answer, which starts the soft-fail window.
+	// revFresh is rev when it is a FreshChecker, asked for signing.
+	revFresh revocation.FreshChecker
+	softFail time.Duration
+	// lastDefinitive is the Unix nanosecond time of the latest Good or
+	// Revoked decision of the revocation source (its CheckedAt, at most
+	// our now), which starts the soft-fail window. It only moves forward.
 	lastDefinitive atomic.Int64
 	maxCertSize    int
 	skew           time.Duration
@@ -100,6 +110,7 @@ func New(cfg Config) (*Verifier, error) {
 		skew:         cfg.ClockSkew,
 		now:          cfg.Now,
 	}
+	v.revFresh, _ = cfg.Revocation.(revocation.FreshChecker)
 	if len(v.authPolicies) == 0 {
 		v.authPolicies = []asn1.ObjectIdentifier{profile.PolicyAuth}
 	}

@@ -97,11 +97,11 @@ func (v *Verifier) Verify(ctx context.Context, certDER, clientData, signature []
 	}
 
 	res := &Result{Certificate: cert, Root: rt.cert, Card: card, ClientData: cd}
-	rev, err := v.rev.Check(ctx, cert, rt.cert)
+	rev, err := v.checkRevocation(ctx, cert, rt.cert, exp.Purpose)
 	res.Revocation = rev
 	definitive := err == nil && (rev.Status == revocation.Good || rev.Status == revocation.Revoked)
 	if definitive && v.softFail > 0 {
-		v.lastDefinitive.Store(now.UnixNano())
+		v.noteDefinitive(rev.CheckedAt, now)
 	}
 	switch {
 	case err == nil && rev.Status == revocation.Good:
@@ -119,6 +119,41 @@ func (v *Verifier) Verify(ctx context.Context, certDER, clientData, signature []
 			err = fmt.Errorf("status %s from %q", rev.Status, rev.Source)
 		}
 		return nil, fail(CodeRevocationUnavailable, err)
+	}
+}
+
+// checkRevocation asks the revocation checker about cert. For eKYC signing
+// it asks a FreshChecker (a revocation.Cache) for a fresh answer: jpki.md
+// §6.2 reuses a Good answer for minutes at login, but not for a signing
+// event. A checker without a cache answers fresh already.
+func (v *Verifier) checkRevocation(ctx context.Context, cert, issuer *x509.Certificate, p Purpose) (revocation.Result, error) {
+	if p == Sign && v.revFresh != nil {
+		return v.revFresh.CheckFresh(ctx, cert, issuer)
+	}
+	return v.rev.Check(ctx, cert, issuer)
+}
+
+// noteDefinitive moves the start of the soft-fail window to at, when the
+// revocation source made a definitive decision. It uses the source's time,
+// not now: a cache answers from old decisions with a nil error, and taking
+// those as fresh would keep the window open for as long as cached cards
+// keep logging in during an outage. A zero at (a checker that does not say
+// when it decided) is ignored, failing closed; a time past now (the
+// source's clock ahead of ours) counts as now; and the window never moves
+// backwards, since answers can arrive out of order.
+func (v *Verifier) noteDefinitive(at, now time.Time) {
+	if at.IsZero() || now.Sub(at) > v.softFail {
+		return // cannot open the window (and an ancient time would overflow UnixNano)
+	}
+	if at.After(now) {
+		at = now
+	}
+	ns := at.UnixNano()
+	for {
+		last := v.lastDefinitive.Load()
+		if ns <= last || v.lastDefinitive.CompareAndSwap(last, ns) {
+			return
+		}
 	}
 }
 

@@ -266,17 +266,22 @@ func TestVerifyRejects(t *testing.T) {
 	}
 }
 
-// switchable answers Good until down is set, then fails like an
-// unreachable OCSP responder or answers Unknown.
+// switchable answers Good (Revoked for the serials in revoked), decided
+// at now(), until down is set; then it fails like an unreachable OCSP
+// responder or answers Unknown.
 type switchable struct {
 	down    bool
 	unknown bool
+	revoked map[string]bool // decimal serials
+	now     func() time.Time
 }
 
 func (s *switchable) Check(ctx context.Context, cert, issuer *x509.Certificate) (revocation.Result, error) {
 	switch {
+	case !s.down && s.revoked[cert.SerialNumber.String()]:
+		return revocation.Result{Status: revocation.Revoked, Source: "test", CheckedAt: s.now()}, nil
 	case !s.down:
-		return revocation.Result{Status: revocation.Good, Source: "test"}, nil
+		return revocation.Result{Status: revocation.Good, Source: "test", CheckedAt: s.now()}, nil
 	case s.unknown:
 		return revocation.Result{Status: revocation.Unknown, Source: "test"}, nil
 	}
@@ -285,8 +290,8 @@ func (s *switchable) Check(ctx context.Context, cert, issuer *x509.Certificate) 
 
 func TestVerifySoftFail(t *testing.T) {
 	for _, unknown := range []bool{false, true} {
-		src := &switchable{unknown: unknown}
 		clock := now
+		src := &switchable{unknown: unknown, now: func() time.Time { return clock }}
 		v := newVerifier(t, func(c *Config) {
 			c.Revocation = src
 			c.SoftFail = 10 * time.Minute
@@ -323,6 +328,134 @@ func TestVerifySoftFail(t *testing.T) {
 		if _, err := verifyAt(Auth, now.Add(11*time.Minute)); CodeOf(err) != CodeRevocationUnavailable {
 			t.Fatalf("past the bound: err = %v", err)
 		}
+	}
+}
+
+// answeredAt returns in with client_data signed at when, as if the card
+// answered a transaction created a minute before.
+func answeredAt(t *testing.T, in input, when time.Time) input {
+	t.Helper()
+	in.exp.NotBefore = when.Add(-time.Minute)
+	in.cd = clientData(t, in.exp.Purpose, func(c *clientdata.ClientData) { c.Time = when })
+	in.sig = sign(t, fx(t).rsaKey, in.cd)
+	return in
+}
+
+// TestVerifySoftFailCachedAnswers checks that answers a revocation.Cache
+// repeats during an outage do not keep the soft-fail window open: it counts
+// from when the source decided (Result.CheckedAt).
+func TestVerifySoftFailCachedAnswers(t *testing.T) {
+	clock := now
+	clk := func() time.Time { return clock }
+	src := &switchable{revoked: map[string]bool{}, now: clk}
+	v := newVerifier(t, func(c *Config) {
+		c.Revocation = revocation.NewCache(src, revocation.CacheConfig{Now: clk})
+		c.SoftFail = 10 * time.Minute
+		c.Now = clk
+	})
+	verifyAt := func(in input, at time.Time) (*Result, error) {
+		clock = at
+		in = answeredAt(t, in, at)
+		return v.Verify(bg, in.cert, in.cd, in.sig, in.exp)
+	}
+	revoked := good(t, Auth, nil)
+	cert, err := x509.ParseCertificate(revoked.cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.revoked[cert.SerialNumber.String()] = true
+
+	// The source decides at now, and the cache keeps the answer.
+	if _, err := verifyAt(revoked, now); CodeOf(err) != CodeCertificateRevoked {
+		t.Fatalf("revoked card at start: err = %v", err)
+	}
+	src.down = true
+	if res, err := verifyAt(good(t, Auth, nil), now.Add(5*time.Minute)); err != nil || !res.SoftFailed {
+		t.Fatalf("new card 5 min into the outage: %+v %v, want soft-failed", res, err)
+	}
+	// The revoked card keeps trying; the cache answers each time.
+	for d := 9 * time.Minute; d <= 54*time.Minute; d += 9 * time.Minute {
+		if _, err := verifyAt(revoked, now.Add(d)); CodeOf(err) != CodeCertificateRevoked {
+			t.Fatalf("revoked card at +%v: err = %v", d, err)
+		}
+	}
+	// An hour into the outage, a card the cache has not seen fails closed.
+	if res, err := verifyAt(good(t, Auth, nil), now.Add(60*time.Minute)); CodeOf(err) != CodeRevocationUnavailable {
+		t.Fatalf("new card 60 min into the outage: err = %v, soft-failed = %v; want %s", err, res != nil && res.SoftFailed, CodeRevocationUnavailable)
+	}
+}
+
+// TestNoteDefinitive covers how decision times move the soft-fail window
+// (SoftFail 10 min, decisions noted at now).
+func TestNoteDefinitive(t *testing.T) {
+	tests := []struct {
+		name      string
+		checkedAt []time.Time // noted in order, each at now
+		probe     time.Duration
+		want      bool // within the window at now+probe
+	}{
+		{"decision opens the window", []time.Time{now}, 10 * time.Minute, true},
+		{"window closes", []time.Time{now}, 11 * time.Minute, false},
+		{"zero CheckedAt is ignored", []time.Time{{}}, 0, false},
+		{"decision older than the bound", []time.Time{now.Add(-11 * time.Minute)}, 0, false},
+		{"decision in the future counts as now", []time.Time{now.Add(time.Hour)}, 11 * time.Minute, false},
+		{"never moves backwards", []time.Time{now, now.Add(-5 * time.Minute)}, 10 * time.Minute, true},
+		{"moves forwards", []time.Time{now.Add(-5 * time.Minute), now}, 10 * time.Minute, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newVerifier(t, func(c *Config) { c.SoftFail = 10 * time.Minute })
+			for _, at := range tc.checkedAt {
+				v.noteDefinitive(at, now)
+			}
+			if got := v.withinSoftFail(Auth, now.Add(tc.probe)); got != tc.want {
+				t.Fatalf("within the window at +%v: %v, want %v", tc.probe, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestVerifySigningAsksFresh checks that eKYC signing does not reuse a
+// cached Good answer (jpki.md §6.2), while a login within the cache's TTL
+// does, as intended: the TTL is the login freshness the operator chose.
+func TestVerifySigningAsksFresh(t *testing.T) {
+	f := fx(t)
+	tests := []struct {
+		name    string
+		purpose Purpose
+		want    Code // after the revocation, within the TTL ("" is success)
+	}{
+		{"sign asks the source again", Sign, CodeCertificateRevoked},
+		{"auth reuses the cached good answer", Auth, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := now
+			clk := func() time.Time { return clock }
+			st := revocation.NewStatic(revocation.Good)
+			v := newVerifier(t, func(c *Config) {
+				c.Revocation = revocation.NewCache(st, revocation.CacheConfig{GoodTTL: time.Hour, Now: clk})
+				c.Now = clk
+			})
+			in := good(t, tc.purpose, nil)
+			if _, err := v.Verify(bg, in.cert, in.cd, in.sig, in.exp); err != nil {
+				t.Fatalf("before the revocation: %v", err)
+			}
+			cert, err := x509.ParseCertificate(in.cert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := f.ca.Root(testca.Auth)
+			if tc.purpose == Sign {
+				root = f.ca.Root(testca.Sign)
+			}
+			st.Revoke(root.SubjectKeyId, cert.SerialNumber, revocation.ReasonKeyCompromise, now)
+			clock = now.Add(time.Minute)
+			in = answeredAt(t, in, clock)
+			if _, err := v.Verify(bg, in.cert, in.cd, in.sig, in.exp); CodeOf(err) != tc.want {
+				t.Fatalf("after the revocation: err = %v, want code %q", err, tc.want)
+			}
+		})
 	}
 }
 

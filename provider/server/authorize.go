@@ -142,7 +142,10 @@ func (s *Server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 	promptNone := slices.Contains(d.Prompt, oidc.PromptNone)
 	forceLogin := slices.Contains(d.Prompt, oidc.PromptLogin) || slices.Contains(d.Prompt, oidc.PromptSelectAccount) ||
 		(d.MaxAge != nil && *d.MaxAge == 0)
-	reuse := sess != nil && !forceLogin &&
+	// A session serves only requests of its login's purpose: a request
+	// for verified_claims needs a signature login, and a signature
+	// login's account is not the one this client sees otherwise.
+	reuse := sess != nil && !forceLogin && sess.Sign == needsSignature(d.Scopes) &&
 		(d.MaxAge == nil || s.now().Sub(sess.AuthTime) <= time.Duration(*d.MaxAge)*time.Second) &&
 		(hintSub == "" || hintSub == s.subjectFor(c, sess.AccountID))
 	if promptNone && !reuse {

@@ -106,7 +106,7 @@ func (s *Server) LoginInfo(ctx context.Context, authReqID string) (*LoginInfo, e
 		ACRValues:         slices.Clone(ar.ACRValues),
 		Done:              ar.Done,
 		ConsentRequired:   consent,
-		SignatureRequired: slices.Contains(ar.Scopes, scopeVerifiedClaims),
+		SignatureRequired: needsSignature(ar.Scopes),
 		ExpiresAt:         ar.Expires,
 		CallbackURL:       s.CallbackURL(ar.ID),
 		Tx:                s.openTx(ar),
@@ -199,7 +199,8 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 	if err != nil {
 		return err
 	}
-	sess := &session{AccountID: acct, AuthTime: authTime, AMR: slices.Clone(cardAMR), ACR: acr, Card: card}
+	sess := &session{AccountID: acct, AuthTime: authTime, AMR: slices.Clone(cardAMR), ACR: acr, Card: card,
+		Sign: needsSignature(ar.Scopes)}
 	cookie, ops, err := s.sessionOps(sess)
 	if err != nil {
 		return err

@@ -230,3 +230,63 @@ func TestPromptConsent(t *testing.T) {
 		t.Fatalf("prompt=consent went to %v", loc)
 	}
 }
+
+// TestSSOKeepsLoginPurpose: accounts are per certificate, so a session
+// serves only requests of its own login's purpose. A request for
+// verified_claims is not completed from an authentication login (it
+// needs the signature certificate), and a signature login's session does
+// not answer a plain request (the client would see another sub).
+func TestSSOKeepsLoginPurpose(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	plain := func() url.Values { return authParams("web", rpRedirect, newPKCE()) }
+	signed := func() url.Values {
+		v := authParams("web", rpRedirect, newPKCE())
+		v.Set("scope", "openid "+scopeVerifiedClaims)
+		return v
+	}
+	// reused reports whether /authorize took the session: straight to the
+	// callback, or to a login page with the login already done (consent).
+	reused := func(v url.Values) bool {
+		t.Helper()
+		loc := location(b.authorize(v))
+		if loc.Path == pathCallback {
+			return true
+		}
+		info, err := e.srv.LoginInfo(context.Background(), loc.Query().Get("id"))
+		if err != nil {
+			t.Fatalf("%v: %v", loc, err)
+		}
+		return info.Done
+	}
+	b.login(plain(), e.card())
+	if !reused(plain()) {
+		t.Fatal("plain request after an auth login: no SSO")
+	}
+	if reused(signed()) {
+		t.Error("verified_claims request completed from an auth login")
+	}
+	v := signed()
+	v.Set("prompt", "none")
+	checkAuthErrorWith(t, e, b, v, "login_required")
+
+	// A sign login, with the consent verified_claims always needs.
+	ctx := context.Background()
+	id := location(b.authorize(signed())).Query().Get("id")
+	if err := e.srv.CompleteCardLogin(ctx, id, e.signCard()); err != nil {
+		t.Fatal(err)
+	}
+	red, err := e.srv.Consent(ctx, id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := location(b.get(red)).Query().Get("code"); code == "" {
+		t.Fatal("sign login: no code")
+	}
+	if !reused(signed()) {
+		t.Fatal("verified_claims request after a sign login: no SSO")
+	}
+	if reused(plain()) {
+		t.Error("plain request completed from a sign login")
+	}
+}

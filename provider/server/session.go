@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/inkan-id/inkan/provider/store"
@@ -21,7 +22,17 @@ type session struct {
 	ACR       string    `json:"acr"`
 	Card      string    `json:"card"`
 	Expires   time.Time `json:"expires"`
+	// Sign is set for a session that a signature-certificate login made
+	// (a request for verified_claims). Accounts are per certificate, so
+	// such a session is another account than the same person's
+	// authentication-certificate login: SSO reuses a session only for
+	// requests of its own purpose (sameLoginPurpose).
+	Sign bool `json:"sign,omitempty"`
 }
+
+// needsSignature reports whether a request with scopes needs a login with
+// the signature certificate: only that yields verified_claims.
+func needsSignature(scopes []string) bool { return slices.Contains(scopes, scopeVerifiedClaims) }
 
 // maxCookieLen bounds the cookie value we hash and look up.
 const maxCookieLen = 128

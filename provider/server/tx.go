@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +37,7 @@ type preparedTx struct {
 // login, and returns the write that creates it; ar keeps it sealed.
 func (s *Server) prepareTx(ar *authRequest, c *rpClient) (store.Op, error) {
 	purpose := protocol.PurposeAuth
-	if slices.Contains(ar.Scopes, scopeVerifiedClaims) {
+	if needsSignature(ar.Scopes) {
 		purpose = protocol.PurposeSign
 	}
 	name := c.name

@@ -145,7 +145,7 @@ func (s *Server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 	// A session serves only requests of its login's purpose: a request
 	// for verified_claims needs a signature login, and a signature
 	// login's account is not the one this client sees otherwise.
-	reuse := sess != nil && !forceLogin && sess.Sign == needsSignature(d.Scopes) &&
+	reuse := sess != nil && !forceLogin && sess.Purpose == loginPurpose(d.Scopes) &&
 		(d.MaxAge == nil || s.now().Sub(sess.AuthTime) <= time.Duration(*d.MaxAge)*time.Second) &&
 		(hintSub == "" || hintSub == s.subjectFor(c, sess.AccountID))
 	if promptNone && !reuse {

@@ -118,7 +118,7 @@ func (s *Server) callbackHandler(w http.ResponseWriter, r *http.Request) {
 		// above holds the browser to this very cookie. Only a cookie the
 		// browser brought can name a session to end.
 		if old := hashKey(cookie); !ar.BrowserMinted && old != hashKey(string(raw)) {
-			if err := s.deleteSession(ctx, old); err != nil {
+			if err := s.endReplacedSession(ctx, old, loginPurpose(ar.Scopes)); err != nil {
 				s.log.WarnContext(ctx, "old session not deleted", "err", err)
 			}
 		}

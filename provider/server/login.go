@@ -200,7 +200,7 @@ func (s *Server) CompleteCardLogin(ctx context.Context, binding string, cl bridg
 		return err
 	}
 	sess := &session{AccountID: acct, AuthTime: authTime, AMR: slices.Clone(cardAMR), ACR: acr, Card: card,
-		Sign: needsSignature(ar.Scopes)}
+		Purpose: loginPurpose(ar.Scopes)}
 	cookie, ops, err := s.sessionOps(sess)
 	if err != nil {
 		return err

@@ -103,7 +103,7 @@ func (s *Server) EndSession(ctx context.Context, r *op.Request[oidc.EndSessionRe
 		if err != nil && !notFound(err) {
 			return nil, s.internal(ctx, "logout", err)
 		}
-		key = string(raw)
+		key = sessionKeyOf(raw)
 	}
 	if key != "" {
 		if err := s.deleteSession(ctx, key); err != nil {
@@ -167,7 +167,7 @@ func (s *Server) mustAsk(ctx context.Context, hint *hintClaims, key string) (boo
 		if err != nil && !notFound(err) {
 			return false, err
 		}
-		if string(raw) == key {
+		if sessionKeyOf(raw) == key {
 			return false, nil
 		}
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -307,4 +308,34 @@ func FuzzOpenLogout(f *testing.F) {
 			t.Fatalf("accepted %q for cookie %q: %+v", sealed, cookie, p)
 		}
 	})
+}
+
+// TestLogoutFinishesEndedSession: a logout that failed after marking the
+// sid ended (sidEnded) is finished by the next logout with the same
+// id_token_hint, which still finds the session through the marked record.
+func TestLogoutFinishesEndedSession(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.browser()
+	p := newPKCE()
+	code, _ := b.login(authParams("web", rpRedirect, p), e.card())
+	st, body := e.exchange(code, rpRedirect, p.verifier)
+	if st != http.StatusOK {
+		t.Fatal(st, body)
+	}
+	_, idt := parseJWT(t, body["id_token"].(string))
+	sid, _ := idt["sid"].(string)
+	key := hashKey(b.sessionCookie())
+	if err := e.backend.Put(ctx, nsSID, sid, []byte(sidEnded+key), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// No cookie (a third-party context): the hint's sid names the session.
+	resp, err := http.Get(e.issuer + pathEndSession + "?" + url.Values{"id_token_hint": {body["id_token"].(string)}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, err := e.backend.Get(ctx, nsSession, key); !notFound(err) {
+		t.Errorf("the session survived the second logout (status %d, err %v)", resp.StatusCode, err)
+	}
 }

@@ -290,3 +290,66 @@ func TestSSOKeepsLoginPurpose(t *testing.T) {
 		t.Error("plain request completed from a sign login")
 	}
 }
+
+// TestPurposeSwitchKeepsOtherSession: a signature login in a browser with
+// an authentication session does not end that session, whose refresh
+// tokens other clients hold; a login of the same purpose still does
+// (TestCallbackReplacesSession).
+func TestPurposeSwitchKeepsOtherSession(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.browser()
+	p := newPKCE()
+	code, _ := b.login(authParams("online", rpRedirect, p), e.card())
+	st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}, "online", "online-secret")
+	rt, _ := body["refresh_token"].(string)
+	if st != http.StatusOK || rt == "" {
+		t.Fatalf("token: %d %v", st, body)
+	}
+
+	v := authParams("web", rpRedirect, newPKCE())
+	v.Set("scope", "openid "+scopeVerifiedClaims)
+	id := location(b.authorize(v)).Query().Get("id")
+	if err := e.srv.CompleteCardLogin(ctx, id, e.signCard()); err != nil {
+		t.Fatal(err)
+	}
+	red, err := e.srv.Consent(ctx, id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := location(b.get(red)).Query().Get("code"); code == "" {
+		t.Fatal("sign login: no code")
+	}
+	if st, body := e.refresh(rt, "online", "online-secret"); st != http.StatusOK {
+		t.Errorf("the auth session's refresh token after a sign login: %d %v", st, body)
+	}
+}
+
+// TestSessionWithoutPurposeNotReused: a session stored before sessions
+// recorded their purpose could be a signature login's; SSO takes it for
+// no request.
+func TestSessionWithoutPurposeNotReused(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.browser()
+	b.login(authParams("web", rpRedirect, newPKCE()), e.card())
+	if loc := location(b.authorize(authParams("web", rpRedirect, newPKCE()))); loc.Path != pathCallback {
+		t.Fatalf("SSO went to %v", loc)
+	}
+	key := hashKey(b.sessionCookie())
+	raw, err := e.backend.Get(ctx, nsSession, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(string(raw), `"purpose":"auth"`, `"x":""`, 1)
+	if old == string(raw) {
+		t.Fatalf("no purpose in %s", raw)
+	}
+	if err := e.backend.Put(ctx, nsSession, key, []byte(old), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if loc := location(b.authorize(authParams("web", rpRedirect, newPKCE()))); loc.Path == pathCallback {
+		t.Error("a session without a purpose was reused")
+	}
+}

@@ -370,3 +370,46 @@ func TestFamilyEndsWithSession(t *testing.T) {
 		t.Errorf("offline family after the session's end: %d %v", st, body)
 	}
 }
+
+// exchangeAfterMembers runs hook once, right after a logout listed the
+// session's families: a code exchange landing in between.
+type exchangeAfterMembers struct {
+	store.Backend
+	hook func()
+}
+
+func (b *exchangeAfterMembers) Members(ctx context.Context, ns, set string) ([]string, error) {
+	ms, err := b.Backend.Members(ctx, ns, set)
+	if h := b.hook; h != nil && ns == nsSession {
+		b.hook = nil
+		h()
+	}
+	return ms, err
+}
+
+// TestLogoutRacesCodeExchange: a logout marks the session ended before it
+// lists the session's families, so an exchange landing after that list
+// is refused instead of adding a family the logout never revokes.
+func TestLogoutRacesCodeExchange(t *testing.T) {
+	clk := newClock()
+	wrap := &exchangeAfterMembers{Backend: openBolt(t, clk)}
+	e := newEnvOn(t, clk, wrap)
+	b := e.browser()
+	b.login(authParams("online", rpRedirect, newPKCE()), e.card())
+	p := newPKCE()
+	code, _ := b.login(authParams("online", rpRedirect, p), e.card()) // SSO
+	var st int
+	var body map[string]any
+	wrap.hook = func() {
+		st, body, _ = e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}, "online", "online-secret")
+	}
+	if err := e.srv.deleteSession(context.Background(), hashKey(b.sessionCookie())); err != nil {
+		t.Fatal(err)
+	}
+	if st != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		rt, _ := body["refresh_token"].(string)
+		rst, _ := e.refresh(rt, "online", "online-secret")
+		t.Fatalf("exchange during the logout: %d %v; a refresh after the logout: %d", st, body, rst)
+	}
+}

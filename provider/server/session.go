@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/inkan-id/inkan/mobile-bridge/protocol"
 	"github.com/inkan-id/inkan/provider/store"
 )
 
@@ -22,17 +24,38 @@ type session struct {
 	ACR       string    `json:"acr"`
 	Card      string    `json:"card"`
 	Expires   time.Time `json:"expires"`
-	// Sign is set for a session that a signature-certificate login made
-	// (a request for verified_claims). Accounts are per certificate, so
-	// such a session is another account than the same person's
-	// authentication-certificate login: SSO reuses a session only for
-	// requests of its own purpose (sameLoginPurpose).
-	Sign bool `json:"sign,omitempty"`
+	// Purpose is the purpose of the login that made the session
+	// (loginPurpose): "sign" for a signature-certificate login (a request
+	// for verified_claims), "auth" otherwise. Accounts are per
+	// certificate, so a sign session is another account than the same
+	// person's auth login: SSO reuses a session only for requests of its
+	// own purpose, and a session without one (older records) for none.
+	Purpose string `json:"purpose"`
 }
 
 // needsSignature reports whether a request with scopes needs a login with
 // the signature certificate: only that yields verified_claims.
 func needsSignature(scopes []string) bool { return slices.Contains(scopes, scopeVerifiedClaims) }
+
+// loginPurpose is the purpose of the login a request with scopes needs.
+func loginPurpose(scopes []string) string {
+	if needsSignature(scopes) {
+		return string(protocol.PurposeSign)
+	}
+	return string(protocol.PurposeAuth)
+}
+
+// sidEnded marks a sid record whose session is being ended: deleteSession
+// writes it before it looks for the session's families, so that a code
+// exchange checking the record after that point is refused, while a
+// logout by id_token_hint that failed half-way can still find the
+// session to finish the job (sessionKeyOf).
+const sidEnded = "ended:"
+
+// sessionKeyOf is the session key a sid record names, ended or not.
+func sessionKeyOf(sidRecord []byte) string {
+	return strings.TrimPrefix(string(sidRecord), sidEnded)
+}
 
 // maxCookieLen bounds the cookie value we hash and look up.
 const maxCookieLen = 128
@@ -110,6 +133,27 @@ func (s *Server) dropSession(ctx context.Context, key, sid string) {
 	_ = s.backend.Delete(ctx, nsSID, sid)
 }
 
+// endReplacedSession ends the session under key that a new login of
+// purpose replaces in the browser. A session of the other purpose is
+// left to run out instead: a request for verified_claims after an
+// authentication login (or the reverse) needs a login of its own, and
+// ending the first session would revoke the refresh tokens of every
+// client that used it. Its RPs can still end it by id_token_hint.
+func (s *Server) endReplacedSession(ctx context.Context, key, purpose string) error {
+	var sess session
+	err := getJSON(ctx, s.backend, nsSession, key, &sess)
+	if notFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sess.Purpose != "" && sess.Purpose != purpose {
+		return nil
+	}
+	return s.deleteSession(ctx, key)
+}
+
 // deleteSession ends the session stored under key (a hashKey of the
 // cookie) and revokes the refresh-token families bound to it that were
 // not granted offline_access: those belong to the browser session, while
@@ -121,6 +165,12 @@ func (s *Server) deleteSession(ctx context.Context, key string) error {
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	// Mark the sid ended first: a code exchange for this session that
+	// has not landed yet fails its check of the record from now on, so
+	// no family joins the set after it is read below.
+	if err := s.backend.Put(ctx, nsSID, sess.SID, []byte(sidEnded+key), s.cfg.SessionTTL); err != nil {
 		return err
 	}
 	fams, err := s.backend.Members(ctx, nsSession, sess.SID)

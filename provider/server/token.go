@@ -282,17 +282,25 @@ func (s *Server) issue(ctx context.Context, g *grant, pa *pendingAccess, first .
 	return s.tokenResponse(pa, refresh, idt, g.scopes), nil
 }
 
-// sidRecord returns the sid record of sid (nil when the session ended):
-// the one read along with the code when the code named it, else a read.
+// sidRecord returns the sid record of sid, or nil when the session ended
+// or is being ended (sidEnded): the one read along with the code when the
+// code named it, else a read.
 func (s *Server) sidRecord(ctx context.Context, sid, hint string, vals [][]byte) ([]byte, error) {
+	var v []byte
 	if hint == sid && len(vals) > 1 {
-		return vals[1], nil
+		v = vals[1]
+	} else {
+		var err error
+		if v, err = s.backend.Get(ctx, nsSID, sid); notFound(err) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
 	}
-	v, err := s.backend.Get(ctx, nsSID, sid)
-	if notFound(err) {
+	if strings.HasPrefix(string(v), sidEnded) {
 		return nil, nil
 	}
-	return v, err
+	return v, nil
 }
 
 // undoIssue removes what a failed issue may have stored.

@@ -270,19 +270,7 @@ func TestSSOKeepsLoginPurpose(t *testing.T) {
 	v.Set("prompt", "none")
 	checkAuthErrorWith(t, e, b, v, "login_required")
 
-	// A sign login, with the consent verified_claims always needs.
-	ctx := context.Background()
-	id := location(b.authorize(signed())).Query().Get("id")
-	if err := e.srv.CompleteCardLogin(ctx, id, e.signCard()); err != nil {
-		t.Fatal(err)
-	}
-	red, err := e.srv.Consent(ctx, id, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := location(b.get(red)).Query().Get("code"); code == "" {
-		t.Fatal("sign login: no code")
-	}
+	b.signLogin(signed())
 	if !reused(signed()) {
 		t.Fatal("verified_claims request after a sign login: no SSO")
 	}
@@ -297,7 +285,6 @@ func TestSSOKeepsLoginPurpose(t *testing.T) {
 // (TestCallbackReplacesSession).
 func TestPurposeSwitchKeepsOtherSession(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	b := e.browser()
 	p := newPKCE()
 	code, _ := b.login(authParams("online", rpRedirect, p), e.card())
@@ -310,17 +297,7 @@ func TestPurposeSwitchKeepsOtherSession(t *testing.T) {
 
 	v := authParams("web", rpRedirect, newPKCE())
 	v.Set("scope", "openid "+scopeVerifiedClaims)
-	id := location(b.authorize(v)).Query().Get("id")
-	if err := e.srv.CompleteCardLogin(ctx, id, e.signCard()); err != nil {
-		t.Fatal(err)
-	}
-	red, err := e.srv.Consent(ctx, id, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := location(b.get(red)).Query().Get("code"); code == "" {
-		t.Fatal("sign login: no code")
-	}
+	b.signLogin(v)
 	if st, body := e.refresh(rt, "online", "online-secret"); st != http.StatusOK {
 		t.Errorf("the auth session's refresh token after a sign login: %d %v", st, body)
 	}
@@ -352,4 +329,24 @@ func TestSessionWithoutPurposeNotReused(t *testing.T) {
 	if loc := location(b.authorize(authParams("web", rpRedirect, newPKCE()))); loc.Path == pathCallback {
 		t.Error("a session without a purpose was reused")
 	}
+}
+
+// signLogin runs a request for verified_claims through a signature login
+// and the consent it always needs, to the code.
+func (b *browser) signLogin(v url.Values) string {
+	b.e.t.Helper()
+	ctx := context.Background()
+	id := location(b.authorize(v)).Query().Get("id")
+	if err := b.e.srv.CompleteCardLogin(ctx, id, b.e.signCard()); err != nil {
+		b.e.t.Fatal(err)
+	}
+	red, err := b.e.srv.Consent(ctx, id, true)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	code := location(b.get(red)).Query().Get("code")
+	if code == "" {
+		b.e.t.Fatal("sign login: no code")
+	}
+	return code
 }

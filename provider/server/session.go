@@ -140,18 +140,11 @@ func (s *Server) dropSession(ctx context.Context, key, sid string) {
 // ending the first session would revoke the refresh tokens of every
 // client that used it. Its RPs can still end it by id_token_hint.
 func (s *Server) endReplacedSession(ctx context.Context, key, purpose string) error {
-	var sess session
-	err := getJSON(ctx, s.backend, nsSession, key, &sess)
-	if notFound(err) {
-		return nil
-	}
-	if err != nil {
+	sess, err := s.storedSession(ctx, key)
+	if sess == nil || err != nil || (sess.Purpose != "" && sess.Purpose != purpose) {
 		return err
 	}
-	if sess.Purpose != "" && sess.Purpose != purpose {
-		return nil
-	}
-	return s.deleteSession(ctx, key)
+	return s.endSession(ctx, key, sess)
 }
 
 // deleteSession ends the session stored under key (a hashKey of the
@@ -159,14 +152,28 @@ func (s *Server) endReplacedSession(ctx context.Context, key, purpose string) er
 // not granted offline_access: those belong to the browser session, while
 // offline access is meant to outlive it.
 func (s *Server) deleteSession(ctx context.Context, key string) error {
+	sess, err := s.storedSession(ctx, key)
+	if sess == nil || err != nil {
+		return err
+	}
+	return s.endSession(ctx, key, sess)
+}
+
+// storedSession reads the session under key; nil when there is none.
+func (s *Server) storedSession(ctx context.Context, key string) (*session, error) {
 	var sess session
 	err := getJSON(ctx, s.backend, nsSession, key, &sess)
 	if notFound(err) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return &sess, nil
+}
+
+// endSession is deleteSession for the session sess, read from key.
+func (s *Server) endSession(ctx context.Context, key string, sess *session) error {
 	// Mark the sid ended first: a code exchange for this session that
 	// has not landed yet fails its check of the record from now on, so
 	// no family joins the set after it is read below.

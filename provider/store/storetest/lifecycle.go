@@ -8,11 +8,12 @@ import (
 	"github.com/inkan-id/inkan/provider/store"
 )
 
-// calls runs every Backend method, and store.GetMany, once against b with
-// ctx and returns the errors by method name.
+// calls runs every Backend method, the capabilities b has, and
+// store.GetMany and store.Apply, once against b with ctx and returns the
+// errors by method name.
 func calls(ctx context.Context, b store.Backend) map[string]error {
 	keep := func(old []byte) ([]byte, error) { return old, nil }
-	return map[string]error{
+	m := map[string]error{
 		"Put":       b.Put(ctx, "life", "k", []byte("v"), 0),
 		"Create":    b.Create(ctx, "life", "c", []byte("v"), 0),
 		"Get":       second(b.Get(ctx, "life", "k")),
@@ -24,7 +25,13 @@ func calls(ctx context.Context, b store.Backend) map[string]error {
 		"DeleteSet": b.DeleteSet(ctx, "life", "s"),
 		"Ping":      b.Ping(ctx),
 		"GetMany":   second(store.GetMany(ctx, b, store.Key{NS: "life", Key: "k"})),
+		"Apply": store.Apply(ctx, b, store.Put("life", "b", []byte("v"), 0),
+			store.Swap("life", "k", []byte("v"), []byte("w")), store.AddMember("life", "s", "m", 0)),
 	}
+	if sw, ok := b.(store.Swapper); ok {
+		m["Swap"] = sw.Swap(ctx, "life", "k", []byte("v"), []byte("w"))
+	}
+	return m
 }
 
 func testCancelled(t *testing.T, b store.Backend) {
@@ -35,6 +42,7 @@ func testCancelled(t *testing.T, b store.Backend) {
 	}
 	wantMissing(t, b, "life", "k")
 	wantMissing(t, b, "life", "c")
+	wantMissing(t, b, "life", "b")
 	wantMembers(t, b, "life", "s")
 }
 

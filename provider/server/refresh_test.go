@@ -11,18 +11,24 @@ import (
 	"github.com/inkan-id/inkan/provider/store"
 )
 
-// tokens logs in as client (secret auth via basic) and returns the token
-// response.
+// tokens logs in as client (secret auth via basic) in a new browser with
+// offline_access and returns the token response.
 func (e *env) tokens(client, secret string) map[string]any {
 	e.t.Helper()
+	return e.browser().tokens(client, secret, "openid offline_access")
+}
+
+// tokens logs in as client in this browser with scope, redeems the code
+// (secret auth via basic) and returns the token response.
+func (b *browser) tokens(client, secret, scope string) map[string]any {
+	b.e.t.Helper()
 	p := newPKCE()
 	v := authParams(client, rpRedirect, p)
-	v.Set("scope", "openid offline_access")
-	code, _ := e.browser().login(v, e.card())
-	st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
-		"redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}, client, secret)
+	v.Set("scope", scope)
+	code, _ := b.login(v, b.e.card())
+	st, body := b.e.postFormBasic(code, p.verifier, client, secret)
 	if st != http.StatusOK {
-		e.t.Fatalf("token: %d %v", st, body)
+		b.e.t.Fatalf("token: %d %v", st, body)
 	}
 	return body
 }
@@ -247,15 +253,10 @@ func TestOfflineAccessOnlyWhenAllowed(t *testing.T) {
 	} {
 		t.Run(tc.client, func(t *testing.T) {
 			b := e.browser()
-			p := newPKCE()
-			v := authParams(tc.client, rpRedirect, p)
-			v.Set("scope", "openid offline_access")
-			code, _ := b.login(v, e.card())
-			st, body, _ := e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
-				"redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}, tc.client, tc.client+"-secret")
+			body := b.tokens(tc.client, tc.client+"-secret", "openid offline_access")
 			rt, _ := body["refresh_token"].(string)
-			if st != http.StatusOK || rt == "" {
-				t.Fatalf("token: %d %v", st, body)
+			if rt == "" {
+				t.Fatalf("no refresh token: %v", body)
 			}
 			if body["scope"] != tc.wantScope {
 				t.Errorf("scope %q, want %q", body["scope"], tc.wantScope)
@@ -401,8 +402,7 @@ func TestLogoutRacesCodeExchange(t *testing.T) {
 	var st int
 	var body map[string]any
 	wrap.hook = func() {
-		st, body, _ = e.postForm(pathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
-			"redirect_uri": {rpRedirect}, "code_verifier": {p.verifier}}, "online", "online-secret")
+		st, body = e.postFormBasic(code, p.verifier, "online", "online-secret")
 	}
 	if err := e.srv.deleteSession(context.Background(), hashKey(b.sessionCookie())); err != nil {
 		t.Fatal(err)
